@@ -1,0 +1,33 @@
+"""``wfncodesign eval``: accuracy of a checkpoint on a dataset's test split."""
+
+from __future__ import annotations
+
+import argparse
+
+from compress.retrain import evaluate, select_device
+from wfncodesign.cli.common import add_data_args, add_device_arg
+from wfncodesign.data import load_dataset
+from wfncodesign.models import MODELS
+from wfncodesign.train import load_checkpoint
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="print a checkpoint's test accuracy",
+                       description="Evaluate a checkpoint on the test (and validation) split.")
+    p.add_argument("checkpoint", help="a .pt written by train/fix (or a bare state_dict with --model)")
+    p.add_argument("--model", default=None, choices=sorted(MODELS), help="architecture of a bare state_dict")
+    add_data_args(p)
+    add_device_arg(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    model, meta = load_checkpoint(args.checkpoint, args.model)
+    splits = load_dataset(args.data, args.data_dir, seed=args.seed)
+    device = select_device(args.device)
+    model.to(device)
+    _, val_loader, test_loader = splits.loaders(seed=args.seed)
+    val, test = evaluate(model, val_loader, device), evaluate(model, test_loader, device)
+    print(f"{meta['model']} on {args.data}: test accuracy {100 * test:.2f} % "
+          f"({len(splits.test)} images), val {100 * val:.2f} %")
+    return 0

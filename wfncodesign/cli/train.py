@@ -1,0 +1,36 @@
+"""``wfncodesign train``: train a reference model and save a checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+
+from wfncodesign.cli.common import add_data_args, add_device_arg
+from wfncodesign.data import load_dataset
+from wfncodesign.models import MODELS
+from wfncodesign.train import TrainConfig, save_checkpoint, train_model
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a reference model and save a checkpoint",
+                       description="Train a reference model (recipe defaults per model) and save it.")
+    p.add_argument("--model", required=True, choices=sorted(MODELS))
+    add_data_args(p)
+    p.add_argument("--epochs", type=int, default=None, help="epochs (default: the model's recipe)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default: recipe)")
+    p.add_argument("--batch-size", type=int, default=None)
+    add_device_arg(p)
+    p.add_argument("--out", required=True, help="checkpoint path (.pt)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    splits = load_dataset(args.data, args.data_dir, seed=args.seed)
+    config = TrainConfig.for_model(args.model, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                                   seed=args.seed, device=args.device)
+    result = train_model(args.model, splits, config)
+    metrics = {"val_accuracy": result.val_accuracy, "test_accuracy": result.test_accuracy,
+               "train_seconds": result.seconds}
+    save_checkpoint(args.out, result.model, args.model, args.data, metrics, vars(config))
+    print(f"{args.model} on {args.data}: test accuracy {100 * result.test_accuracy:.2f} % "
+          f"(val {100 * result.val_accuracy:.2f} %), {config.epochs} epochs, {result.seconds:.1f} s -> {args.out}")
+    return 0
