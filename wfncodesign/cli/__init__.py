@@ -17,7 +17,7 @@ from wfncodesign import __version__
 from wfncodesign.errors import WfnError
 
 # Subcommand modules under wfncodesign.cli, in the order --help lists them.
-COMMANDS = ["demo", "train", "eval"]
+COMMANDS = ["demo", "train", "eval", "fix"]
 USER_ERRORS = (WfnError, CompressError, HwsimError, FileNotFoundError)
 
 
@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Commands that build their own options (fix: per-method settings) take the unparsed rest.
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "accepts_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

@@ -1,0 +1,207 @@
+"""``wfncodesign fix``: compress a model (with retraining) or a weights file (one-shot).
+
+Two ways in:
+
+- ``--model MODEL.pt --data D --data-dir DIR``: a checkpoint written by ``wfncodesign train``; the
+  method may retrain (unless ``--no-train``) and the fixed model's test accuracy is reported.
+  Output: a checkpoint (``.pt``) of the fixed model.
+- ``--weights FILE`` (a ``.pt`` state_dict or ``.npz`` of arrays) with ``--no-train``: every floating
+  array is in scope unless ``--include``/``--exclude`` glob patterns say otherwise.  Output (``.npz``
+  or ``.pt``): every array of the input under the same key, shape and dtype, the ones in scope fixed.
+
+Beside the output it writes ``<out>.history.csv``, ``<out>.codebook.csv`` and any further tables the
+method makes (``<out>.<table>.csv``).  Method options come from the method's settings dataclass:
+``wfncodesign fix --method wfn --help`` lists them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from compress import metrics
+from compress.fileio import atomic_torch_save, atomic_write, atomic_write_text
+from compress.params import FlatParams, ParamScope
+from compress.retrain import evaluate, select_device
+from wfncodesign.cli.common import add_data_args, add_device_arg, print_table
+from wfncodesign.data import load_dataset
+from wfncodesign.errors import WfnError
+from wfncodesign.methods import METHODS, FixOutcome, FixTarget, get_method
+from wfncodesign.settings import add_settings_arguments, settings_from_args, settings_to_dict
+from wfncodesign.train import load_checkpoint, save_checkpoint
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fix", add_help=False, help="fix a model's weights to one shared codebook",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--method", default=None)
+    p.add_argument("-h", "--help", action="store_true")
+    p.set_defaults(func=run, accepts_extra=True)
+
+
+def build_fix_parser(method: str | None) -> argparse.ArgumentParser:
+    """The full ``fix`` parser: shared options, plus ``method``'s settings when one is named."""
+    p = argparse.ArgumentParser(prog="wfncodesign fix", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--method", required=True, choices=sorted(METHODS),
+                   help="; ".join(f"{n}: {c.summary}" for n, c in sorted(METHODS.items())))
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--model", help="checkpoint written by `wfncodesign train` (retraining possible)")
+    src.add_argument("--weights", help=".pt state_dict or .npz arrays (one-shot with --no-train)")
+    p.add_argument("--arch", default=None, help="architecture of a bare state_dict given as --model")
+    add_data_args(p)
+    add_device_arg(p)
+    p.add_argument("--no-train", dest="train", action="store_false", help="one-shot: no retraining")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="only parameters whose names match (repeatable)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="leave parameters whose names match out of the codebook (repeatable)")
+    p.add_argument("--include-norm", action="store_true",
+                   help="with --model: BatchNorm/LayerNorm affine parameters share the codebook too")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--work-dir", default=None, help="checkpoints of resumable methods (default: OUT.work)")
+    p.add_argument("--out", required=True, help="output: .pt (checkpoint / state_dict) or .npz (arrays)")
+    if method in METHODS:
+        add_settings_arguments(p, METHODS[method].Settings, f"{method} options")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    parser = build_fix_parser(args.method)
+    if args.help:
+        parser.print_help()
+        return 0
+    ns = parser.parse_args(["--method", args.method, *args.extra] if args.method else args.extra)
+    method = get_method(ns.method)
+    settings = settings_from_args(method.Settings, ns)
+    out = Path(ns.out)
+    if out.suffix not in (".pt", ".npz"):
+        raise WfnError(f"--out {out}: the extension must be .pt or .npz")
+    target, arrays, model_name = _build_target(ns, method.needs_data)
+    baseline = _accuracy(target)
+    outcome = method.run(settings, target)
+    fixed_acc = _accuracy(target, outcome.model)
+    _write_outputs(ns, out, model_name, method.name, settings, target, outcome, arrays, fixed_acc)
+    _report(outcome, baseline, fixed_acc, out)
+    return 0
+
+
+def _build_target(ns: argparse.Namespace, needs_data: bool) -> tuple[FixTarget, dict | None, str | None]:
+    """The target, the input arrays (for --weights) and the model's registry name (for --model)."""
+    common = dict(train=ns.train, device=ns.device, seed=ns.seed, batch_size=ns.batch_size,
+                  work_dir=Path(ns.work_dir) if ns.work_dir else Path(ns.out + ".work"))
+    if ns.model:
+        model, meta = load_checkpoint(ns.model, ns.arch)
+        scope = ParamScope(include_norm=ns.include_norm, include=tuple(ns.include), exclude=tuple(ns.exclude))
+        flat = FlatParams.from_model(model, scope)
+        splits = load_dataset(ns.data, ns.data_dir, seed=ns.seed)
+        return FixTarget(flat, model, splits, **common), None, meta["model"]
+    if ns.weights:
+        if needs_data:
+            raise WfnError(f"method {ns.method!r} needs a model and data; give --model instead of --weights")
+        if ns.train:
+            raise WfnError("--weights has no model to retrain: add --no-train for one-shot fixing, "
+                           "or give --model MODEL.pt with --data to retrain")
+        arrays = read_arrays(Path(ns.weights))
+        flat = FlatParams.from_arrays(arrays, include=tuple(ns.include), exclude=tuple(ns.exclude))
+        return FixTarget(flat, **common), arrays, None
+    raise WfnError("give --model MODEL.pt (retraining) or --weights FILE --no-train (one-shot)")
+
+
+def read_arrays(path: Path) -> dict[str, np.ndarray | torch.Tensor]:
+    """Arrays of a ``.npz`` file or a ``.pt`` state_dict (a checkpoint's state_dict also works)."""
+    if not path.is_file():
+        raise WfnError(f"weights file {path} does not exist")
+    if path.suffix == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except (OSError, ValueError) as exc:
+            raise WfnError(f"{path}: not a readable .npz of arrays ({exc})") from exc
+    if path.suffix == ".pt":
+        try:
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises many types for a corrupt file
+            raise WfnError(f"{path}: not a readable torch file ({type(exc).__name__}: {exc})") from exc
+        if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
+            obj = obj["state_dict"]
+        if not (isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values())):
+            raise WfnError(f"{path}: expected a state_dict (a dict of tensors)")
+        return dict(obj)
+    raise WfnError(f"weights file {path}: the extension must be .npz or .pt")
+
+
+def write_arrays(path: Path, arrays: dict[str, np.ndarray | torch.Tensor]) -> None:
+    """Write arrays as ``.npz`` (numpy) or ``.pt`` (a state_dict of tensors), atomically."""
+    if path.suffix == ".npz":
+        np_arrays = {k: v.numpy() if isinstance(v, torch.Tensor) else np.asarray(v) for k, v in arrays.items()}
+        atomic_write(path, lambda fh: np.savez(fh, **np_arrays))
+    else:
+        atomic_torch_save(path, {k: v if isinstance(v, torch.Tensor) else torch.from_numpy(np.asarray(v))
+                                 for k, v in arrays.items()})
+
+
+def _merge_fixed(arrays: dict, flat: FlatParams) -> dict:
+    """The input arrays with those in scope replaced by the fixed values, dtypes kept."""
+    fixed = flat.to_tensors() if any(isinstance(v, torch.Tensor) for v in arrays.values()) else flat.to_arrays()
+    return {k: fixed.get(k, v) for k, v in arrays.items()}
+
+
+def _accuracy(target: FixTarget, model=None) -> float | None:
+    model = model if model is not None else target.model
+    if model is None or target.splits is None:
+        return None
+    device = select_device(target.device)
+    _, _, test_loader = target.splits.loaders(seed=target.seed)
+    acc = evaluate(model.to(device), test_loader, device)
+    model.cpu()
+    return acc
+
+
+def codebook_table(outcome: FixOutcome) -> pd.DataFrame:
+    """One row per codebook value: index, value, count, share of weights."""
+    cb = outcome.codebook
+    if cb is None:
+        return pd.DataFrame(columns=["index", "value", "count", "share"])
+    counts = cb.counts()
+    return pd.DataFrame({"index": np.arange(cb.k), "value": cb.values.astype(np.float64),
+                         "count": counts, "share": counts / max(cb.n, 1)})
+
+
+def _write_outputs(ns, out: Path, model_name: str | None, method: str, settings, target: FixTarget, outcome: FixOutcome,
+                   arrays: dict | None, fixed_acc: float | None) -> None:
+    fix_meta = {"method": method, "settings": settings_to_dict(settings),
+                "codebook": None if outcome.codebook is None else outcome.codebook.values.tolist(),
+                "scope": target.flat.names}
+    if arrays is not None:
+        write_arrays(out, _merge_fixed(arrays, outcome.flat))
+    elif out.suffix == ".npz":
+        write_arrays(out, {k: v.detach().cpu() for k, v in outcome.model.state_dict().items()})
+    else:
+        metrics_ = {"test_accuracy": fixed_acc} if fixed_acc is not None else {}
+        save_checkpoint(out, outcome.model, model_name, ns.data, metrics_, extra={"fix": fix_meta})
+    stem = str(out.with_suffix(""))
+    atomic_write_text(stem + ".history.csv", outcome.history.to_csv(index=False))
+    atomic_write_text(stem + ".codebook.csv", codebook_table(outcome).to_csv(index=False))
+    for name, table in outcome.tables.items():
+        atomic_write_text(f"{stem}.{name}.csv", table.to_csv(index=False))
+
+
+def _report(outcome: FixOutcome, baseline: float | None, fixed: float | None, out: Path) -> None:
+    if not outcome.history.empty:
+        print_table(outcome.history, "history")
+    if outcome.codebook is not None:
+        s = metrics.summarize(outcome.codebook)
+        print(f"\ncodebook: {s['unique_values']} values ({s['unique_nonzero']} non-zero), entropy "
+              f"{s['entropy_bits']:.3f} bits/weight ({s['entropy_bits_nonzero']:.3f} excluding zero), "
+              f"zeros {100 * s['zero_fraction']:.2f} %, {s['n_weights']} weights")
+    if outcome.encoded_bytes is not None:
+        print(f"encoded size: {outcome.encoded_bytes} bytes")
+    if baseline is not None and fixed is not None:
+        print(f"test accuracy: {100 * baseline:.2f} % before, {100 * fixed:.2f} % after")
+    print(f"wrote {out} (+ .history.csv, .codebook.csv)", file=sys.stdout)
