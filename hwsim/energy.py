@@ -104,6 +104,15 @@ def _sim_rows(sim: pd.DataFrame, n_layers: int) -> pd.DataFrame:
     return rows
 
 
+def check_workload(stats: WeightStats, dp: Datapath) -> None:
+    """HwsimError when ``dp`` cannot run the network: no codebook where one is needed, or a value
+    it cannot represent (named)."""
+    if dp.kind in NEEDS_CODEBOOK:
+        stats.index_bits()  # raises a clear HwsimError when the network has no codebook
+    if stats.codebook is not None:
+        check_representable(stats.codebook, dp)
+
+
 def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datapath: Datapath,
                   sizes: MemorySizes, *, table: TechTable | None = None, dram: str | None = None,
                   weight_encoding: str = "auto", codebook_bits: int = 32,
@@ -124,10 +133,7 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
     zeros = _act_zero(names, act_zero)
     encoding, wbits = weight_bits(stats, dp, encoding=weight_encoding)
     coded = encoding != "dense"
-    if dp.kind in NEEDS_CODEBOOK:
-        stats.index_bits()  # raises a clear HwsimError when the network has no codebook
-    if stats.codebook is not None:
-        check_representable(stats.codebook, dp)  # name an unrepresentable value before any pricing
+    check_workload(stats, dp)
     terms = stats.terms() if dp.kind == "shift_add" else None
     u = unit_costs(dp, t)
     e_dram = t.dram(dram)
