@@ -21,7 +21,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from hwsim.array import simulate
+from hwsim.simulate import simulate
 from hwsim.config import ArrayConfig
 from hwsim.datapath import KINDS, Datapath, price
 from hwsim.energy import energy_report, memory_sizes

@@ -5,20 +5,23 @@ Per layer (and a ``total`` row), in pJ for the whole batch:
 - **arithmetic**: the layer's operations by kind (:func:`hwsim.datapath.layer_ops`, from the real
   weights' statistics and the layer's geometry) times the table's unit energies: ``mult``,
   ``shift``, ``add`` and ``lookup`` (product-table reads and writes of the lut datapath).
-- **memory**: the physical access counts of :func:`hwsim.array.simulate` (elements) times the bits
+- **memory**: the physical access counts of :func:`hwsim.simulate.simulate` (elements) times the bits
   per element at each level times the energy per bit of that level:
 
-  * activations move at the activation width (``bits``); partial sums in the output buffer at the
-    accumulator width; outputs go to DRAM at the activation width;
+  * activations move at the activation width (``bits``); partial sums at the accumulator width (in
+    the output buffer, and to DRAM and back when a layer's partial sums spill: ``dram_ofmap_reads``);
+    final outputs go to DRAM at the activation width;
   * weights move as stored: ``dense`` (the datapath's operand width), ``index`` (fixed-width
     codebook indices, ceil(log2 K) bits) or ``entropy`` (an ideal entropy code of the network's
     value distribution); ``auto`` takes indices when the network has a codebook and they are
     narrower than the operands, else dense.  With a codebook, the values the layer uses are read
     from DRAM once and written into the filter buffer (``codebook_bits`` each), and every weight
     read from the filter buffer is decoded by one read of the codebook register file;
-  * DRAM: ifmap reads, filter reads and ofmap writes at the table's pJ/bit for the DRAM kind;
-  * each SRAM buffer: its reads at the read energy and its fills from DRAM (and the ofmap buffer's
-    writes) at the write energy of its size (CACTI points interpolated in log size);
+  * DRAM: ifmap reads, filter reads, ofmap writes and spilled partial sums read back, at the
+    table's pJ/bit for the DRAM kind;
+  * each SRAM buffer: the array's reads and the drains to DRAM at the read energy, the array's
+    writes and the fills from DRAM at the write energy, of its size (CACTI points interpolated in
+    log size);
   * registers: every MAC slot latches its activation and weight and updates its partial sum
     (bits + bits + acc_bits register bits), plus the codebook decode reads; at the register
     energy per bit (Aladdin).
@@ -46,7 +49,7 @@ COMPONENTS = ("dram", "sram_ifmap", "sram_filter", "sram_ofmap", "registers", "a
 ARITH_KINDS = ("mult", "shift", "add", "lookup")
 NEEDS_CODEBOOK = ("shift", "shift_add", "lut")  # they work from the values' forms or indices
 SIM_COLUMNS = ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes", "sram_ofmap_reads",
-               "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes")
+               "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes", "dram_ofmap_reads")
 
 
 @dataclass(frozen=True)
@@ -94,13 +97,14 @@ def _act_zero(names: Sequence[str], act_zero: Mapping[str, float] | Sequence[flo
     return z
 
 
-def _sim_rows(sim: pd.DataFrame, n_layers: int) -> pd.DataFrame:
+def _sim_rows(sim: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     missing = [c for c in SIM_COLUMNS if c not in sim.columns]
     if missing:
         raise HwsimError(f"the simulation table lacks the access-count columns {missing}")
-    rows = sim.iloc[:n_layers]
-    if len(rows) != n_layers:
-        raise HwsimError(f"the simulation table has {len(rows)} layer rows for {n_layers} layers")
+    rows = sim.iloc[:len(names)]
+    if "layer" in sim.columns and list(rows["layer"]) != list(names):
+        raise HwsimError(f"the simulation table's layers {list(rows['layer'])} are not the network's {list(names)}; "
+                         "simulate the same layers")
     return rows
 
 
@@ -120,7 +124,7 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
     """One row per layer plus a ``total`` row: operations by kind, bits per level, pJ by component.
 
     ``layers``: :class:`hwsim.layers.Layer` with real weights; ``sim``: their
-    :func:`hwsim.array.simulate` table (physical counts, layer rows first, in order); ``stats``:
+    :func:`hwsim.simulate.simulate` table (physical counts, layer rows first, in order); ``stats``:
     :func:`hwsim.weightstats.analyse_weights` of the same layers; ``act_zero``: fraction of zero
     input activations per layer (by name or in order), used when the datapath gates them.
     """
@@ -128,8 +132,8 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
     dp = datapath
     if len(stats.layers) != len(layers):
         raise HwsimError(f"weight statistics cover {len(stats.layers)} layers, the network has {len(layers)}")
-    counts = _sim_rows(sim, len(layers))
     names = [layer.name for layer in layers]
+    counts = _sim_rows(sim, names)
     zeros = _act_zero(names, act_zero)
     encoding, wbits = weight_bits(stats, dp, encoding=weight_encoding)
     coded = encoding != "dense"
@@ -151,14 +155,19 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
         arith = ops_energy(ops, u)
         cb_bits = stats.values_used(i) * codebook_bits if coded else 0
         wb = float(wbits[i])
+        # Outputs: a layer whose partial sums spill to DRAM writes them after every row fold and reads
+        # them back (dram_ofmap_reads); the rest of the DRAM writes are the final outputs.
+        spill = int(c.dram_ofmap_reads)
+        final = int(c.dram_ofmap_writes) - spill
         bits = {
-            "dram": (c.dram_ifmap_reads * a_bits + c.dram_filter_reads * wb + c.dram_ofmap_writes * a_bits + cb_bits),
+            "dram": (c.dram_ifmap_reads * a_bits + c.dram_filter_reads * wb + final * a_bits
+                     + 2 * spill * acc + cb_bits),
             "sram_ifmap_read": c.sram_ifmap_reads * a_bits,
-            "sram_ifmap_write": c.dram_ifmap_reads * a_bits,
+            "sram_ifmap_write": c.dram_ifmap_reads * a_bits,  # fills from DRAM
             "sram_filter_read": c.sram_filter_reads * wb,
-            "sram_filter_write": c.dram_filter_reads * wb + cb_bits,
-            "sram_ofmap_read": c.sram_ofmap_reads * acc,
-            "sram_ofmap_write": c.sram_ofmap_writes * acc,
+            "sram_filter_write": c.dram_filter_reads * wb + cb_bits,  # fills from DRAM
+            "sram_ofmap_read": c.sram_ofmap_reads * acc + final * a_bits + spill * acc,  # + drains to DRAM
+            "sram_ofmap_write": c.sram_ofmap_writes * acc + spill * acc,  # + spilled sums coming back
             "registers": layer.macs * (2 * a_bits + acc) + (c.sram_filter_reads * dp.bits if coded else 0),
         }
         energy = {

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwsim.array import simulate
+from hwsim.simulate import simulate
 from hwsim.config import ArrayConfig
 from hwsim.datapath import KINDS, Datapath, price
 from hwsim.energy import COMPONENTS, check_workload, component_summary, energy_report, memory_sizes

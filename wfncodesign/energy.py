@@ -2,7 +2,7 @@
 
 The model's Conv2d/Linear layers and their real weights come from
 :func:`hwsim.layers.layers_from_torch`; the array and memory model
-(:func:`hwsim.array.simulate`) gives each layer's physical access counts; the weight kernels
+(:func:`hwsim.simulate.simulate`) gives each layer's physical access counts; the weight kernels
 (:func:`hwsim.weightstats.analyse_weights`) give the codebook statistics; and
 :func:`hwsim.energy.energy_report` prices it all on a datapath and technology table.  Activation
 sparsity, which the datapaths' zero-activation gating uses, is measured here on a calibration
@@ -24,7 +24,7 @@ from hwsim.datapath import Datapath
 from hwsim.energy import check_workload, energy_report, memory_sizes
 from hwsim.kernels import count_zeros
 from hwsim.layers import Layer, layers_from_torch
-from hwsim.array import simulate
+from hwsim.simulate import simulate
 from hwsim.tables import TechTable
 from hwsim.weightstats import WeightStats, analyse_weights
 from wfncodesign.errors import WfnError
