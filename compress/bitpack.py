@@ -17,21 +17,35 @@ from compress.metrics import fixed_width_bits
 NAME = "fixed"
 
 
-@numba.njit(cache=True, nogil=True)
-def _pack(values, width, out):  # pragma: no cover - compiled
-    acc = np.int64(0)  # holds at most 7 + 32 bits
-    nbits = 0
-    j = 0
-    for i in range(values.size):
-        acc = (acc << width) | np.int64(values[i])
-        nbits += width
-        while nbits >= 8:
-            nbits -= 8
-            out[j] = (acc >> nbits) & 0xFF
-            j += 1
-        acc &= (np.int64(1) << nbits) - 1
+@numba.njit(cache=True, nogil=True, inline="always")
+def put_bits(out, j, acc, nbits, code, length):  # pragma: no cover - compiled
+    """Append ``length`` bits of ``code`` (MSB first); return the new (j, acc, nbits).
+
+    ``acc`` holds ``nbits`` < 8 pending bits; every whole byte goes to ``out[j]``.  Shared with the
+    Huffman encoder; ``length`` <= 32 keeps ``acc`` within an int64.
+    """
+    acc = (acc << length) | code
+    nbits += length
+    while nbits >= 8:
+        nbits -= 8
+        out[j] = (acc >> nbits) & 0xFF
+        j += 1
+    return j, acc & ((np.int64(1) << nbits) - 1), nbits
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def flush_bits(out, j, acc, nbits):  # pragma: no cover - compiled
+    """Write the pending bits, zero-padded to a whole byte."""
     if nbits > 0:
         out[j] = (acc << (8 - nbits)) & 0xFF
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack(values, width, out):  # pragma: no cover - compiled
+    j, acc, nbits = 0, np.int64(0), 0
+    for i in range(values.size):
+        j, acc, nbits = put_bits(out, j, acc, nbits, np.int64(values[i]), width)
+    flush_bits(out, j, acc, nbits)
 
 
 @numba.njit(cache=True, nogil=True)

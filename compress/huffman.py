@@ -19,6 +19,7 @@ import heapq
 import numba
 import numpy as np
 
+from compress.bitpack import flush_bits, put_bits
 from compress.codebook import check_indices
 from compress.errors import CompressError
 
@@ -130,21 +131,11 @@ def _check_kraft(lengths: np.ndarray) -> None:
 
 @numba.njit(cache=True, nogil=True)
 def _encode(indices, lengths, codes, out):  # pragma: no cover - compiled
-    acc = np.int64(0)
-    nbits = 0
-    j = 0
+    j, acc, nbits = 0, np.int64(0), 0
     for i in range(indices.size):
         s = indices[i]
-        ln = lengths[s]
-        acc = (acc << ln) | codes[s]
-        nbits += ln
-        while nbits >= 8:
-            nbits -= 8
-            out[j] = (acc >> nbits) & 0xFF
-            j += 1
-        acc &= (np.int64(1) << nbits) - 1
-    if nbits > 0:
-        out[j] = (acc << (8 - nbits)) & 0xFF
+        j, acc, nbits = put_bits(out, j, acc, nbits, codes[s], lengths[s])
+    flush_bits(out, j, acc, nbits)
 
 
 @numba.njit(cache=True, nogil=True)
