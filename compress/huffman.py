@@ -50,3 +50,13 @@ def mean_code_length(counts: np.ndarray) -> float:
     if total <= 0:
         raise CompressError("mean code length needs at least one symbol occurrence")
     return float((counts * code_lengths(counts)).sum() / total)
+
+
+def huffman_ratio(counts: np.ndarray, original_bits: int = 32) -> float:
+    """``original_bits / mean code length``: the ratio of arXiv:2501.03095 (inf for one used symbol).
+
+    It counts the Huffman-coded indices only, not the codebook or the Huffman table, as that paper
+    does; :func:`compress.metrics.summarize` gives ratios that include the codebook.
+    """
+    bits = mean_code_length(counts)
+    return float("inf") if bits == 0 else original_bits / bits
