@@ -12,8 +12,9 @@ Han, Mao and Dally (ICLR 2016) store each layer on its own:
 "The compression rate includes the overhead of the codebook and sparse indexes" (section 5.1).
 :func:`deep_compression_storage` gives the per-layer bits in the columns of their Table 2 and the
 ratios P+Q (fixed-width) and P+Q+H (Huffman).  Here a layer is stored dense (a value index for every
-weight, no relative indices) when that is smaller, e.g. an unpruned layer.  Huffman tables are not
-counted, as in the paper.
+weight, no relative indices) when that is smaller, e.g. an unpruned layer, and raw (float32 weights,
+no codebook) when even that is smaller, e.g. an unshared layer.  Huffman tables are not counted, as
+in the paper.
 
 This is *not* the whole-network ratio of :func:`compress.huffman.huffman_ratio` (one codebook for the
 network, every weight indexed, zero included, no sparse format): tables name which one they show.
@@ -86,6 +87,10 @@ def layer_storage(layer: np.ndarray, index_bits: int) -> dict:
     dsym = _symbol_counts(layer)
     dense_fixed = n * fixed_width_bits(dsym.size) + FLOAT32_BITS * dsym.size
     dense_huff = n * mean_code_length(dsym) + FLOAT32_BITS * dsym.size
+    # Raw: the float32 weights themselves (what an unshared layer costs).
+    fixed = {"sparse": sparse_fixed, "dense": dense_fixed, "raw": FLOAT32_BITS * n}
+    huff = {"sparse": sparse_huff, "dense": dense_huff, "raw": FLOAT32_BITS * n}
+    best_fixed, best_huff = min(fixed, key=fixed.get), min(huff, key=huff.get)
     return {
         "weights": n,
         "kept_percent": 100.0 * np.count_nonzero(layer) / n,
@@ -95,10 +100,10 @@ def layer_storage(layer: np.ndarray, index_bits: int) -> dict:
         "weight_bits_pqh": float(w_huff),
         "index_bits_pq": index_bits if m else 0,
         "index_bits_pqh": float(i_huff),
-        "format_pq": "sparse" if sparse_fixed <= dense_fixed else "dense",
-        "format_pqh": "sparse" if sparse_huff <= dense_huff else "dense",
-        "bits_pq": float(min(sparse_fixed, dense_fixed)),
-        "bits_pqh": float(min(sparse_huff, dense_huff)),
+        "format_pq": best_fixed,
+        "format_pqh": best_huff,
+        "bits_pq": float(fixed[best_fixed]),
+        "bits_pqh": float(huff[best_huff]),
     }
 
 

@@ -72,3 +72,9 @@ def test_bad_input():
     flat = FlatParams.from_arrays({"a.weight": np.ones(4, np.float32)})
     with pytest.raises(CompressError, match="expected"):
         deep_compression_storage(flat, np.ones(3))
+
+
+def test_unshared_layer_is_stored_raw():
+    layer = np.random.default_rng(1).standard_normal(300).astype(np.float32)
+    row = layer_storage(layer, 5)
+    assert row["format_pq"] == row["format_pqh"] == "raw" and row["bits_pq"] == row["bits_pqh"] == 32 * 300

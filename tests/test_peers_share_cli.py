@@ -86,9 +86,9 @@ def test_moea_on_a_checkpoint_writes_front_and_merge(checkpoint, tmp_path, capsy
     assert "test accuracy:" in text
     front = pd.read_csv(tmp_path / "moea.front.csv")
     merge = pd.read_csv(tmp_path / "moea.merge.csv")
-    assert len(front) >= 1 and {"k", "shared_values", "accuracy", "huffman_ratio"} <= set(front.columns)
+    assert len(front) >= 1 and {"k", "shared_values", "val_accuracy", "test_accuracy", "huffman_ratio"} <= set(front.columns)
     assert len(merge) >= 1
-    assert (merge["accuracy_after"] >= merge["accuracy_before"]).all()  # the merge never loses accuracy
+    assert (merge["val_accuracy_after"] >= merge["val_accuracy_before"]).all()  # the merge never loses accuracy
     assert (merge["shared_values_after"] <= merge["shared_values_before"]).all()
     fixed = torch.load(out, weights_only=True)
     values = torch.cat([v.reshape(-1) for k, v in fixed["state_dict"].items()]).numpy()

@@ -177,7 +177,7 @@ class KMeansMethod(Method):
             out.write_to_model(target.model)
             target.model.cpu()
         storage = deep_compression_storage(target.flat, decoded)
-        info = {"shared_values": codebook.k, "kept_percent": 100.0 * np.count_nonzero(decoded) / decoded.size,
+        info = {"shared_values": codebook.k, "kept_percent": float(100.0 * np.count_nonzero(decoded) / decoded.size),
                 "huffman_ratio": huffman_ratio(codebook.counts()), "dc_ratio_pq": storage.ratio_pq,
                 "dc_ratio_pqh": storage.ratio_pqh}
         return FixOutcome(out, codebook, pd.DataFrame(run.history), tables={"layers": sharing.table, "storage": storage.table},

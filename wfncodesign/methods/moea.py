@@ -56,20 +56,26 @@ class MoeaSettings:
                           self.crossover_eta, self.mutation_prob, self.mutation_eta, seed)
 
 
-def _merge_front(values, front: pd.DataFrame, scorer, settings: MoeaSettings, floor: float):
+def _merge_front(values, front: pd.DataFrame, scorer, tester, settings: MoeaSettings, floor: float):
     """Merge the most compact front points at or above ``floor``; return (rows, steps, codebooks)."""
     candidates = front[front["accuracy"] >= floor].nsmallest(settings.max_merge, "shared_values")
     rows, steps, books = [], [], {}
-    for k in candidates["k"]:
-        cb = uniform_bins(values, int(k))
+    for k in (int(k) for k in candidates["k"]):
+        cb = uniform_bins(values, k)
         res = merge_neighbours(values, cb, scorer, settings.merge_passes)
-        before, after = describe(cb, int(k), res.score_before), describe(res.codebook, int(k), res.score_after)
-        rows.append({"k": int(k), **{f"{c}_before": before[c] for c in before if c != "k"},
-                     **{f"{c}_after": after[c] for c in after if c != "k"},
+        before, after = describe(cb, k, res.score_before), describe(res.codebook, k, res.score_after)
+        before["test_accuracy"], after["test_accuracy"] = tester(cb.decode()), tester(res.codebook.decode())
+        rows.append({"k": k, **{f"{c}_before": v for c, v in before.items() if c != "k"},
+                     **{f"{c}_after": v for c, v in after.items() if c != "k"},
                      "merges_tried": len(res.steps), "merges_kept": int(res.steps["accepted"].sum()) if len(res.steps) else 0})
-        steps.append(res.steps.assign(k=int(k)))
-        books[int(k)] = res.codebook
+        steps.append(res.steps.assign(k=k))
+        books[k] = res.codebook
     return pd.DataFrame(rows), (pd.concat(steps, ignore_index=True) if steps else pd.DataFrame()), books
+
+
+def _val_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``accuracy`` columns renamed ``val_accuracy`` (the search scores on the validation split)."""
+    return table.rename(columns=lambda c: "val_" + c if c.startswith("accuracy") else c)
 
 
 @register
@@ -85,28 +91,31 @@ class MoeaMethod(Method):
         device = select_device(target.device)
         values = target.flat.values
         scorer = ValidationScorer(model, target.flat, materialise(splits.val, settings.eval_batch_size, device), device)
+        # Test accuracy is only reported beside each solution, never used to choose one.
+        tester = ValidationScorer(model, target.flat, materialise(splits.test, settings.eval_batch_size, device), device)
         baseline = scorer(values)
         search = search_bins(values, scorer, config)
+        front = search.front.assign(test_accuracy=[tester(uniform_bins(values, int(k)).decode()) for k in search.front["k"]])
         floor = baseline - settings.tolerance
-        tables = {"front": search.front, "evaluations": search.evaluations}
+        tables = {"front": front, "evaluations": search.evaluations}
         chosen_k, chosen = None, None
         if settings.merge:
-            merged, steps, books = _merge_front(values, search.front, scorer, settings, floor)
+            merged, steps, books = _merge_front(values, front, scorer, tester, settings, floor)
             tables.update(merge=merged, merge_steps=steps)
             if len(merged):
                 best = merged.sort_values(["shared_values_after", "accuracy_after"], ascending=[True, False]).iloc[0]
                 chosen_k, chosen = int(best["k"]), books[int(best["k"])]
                 after = [c for c in merged.columns if c.endswith("_after") or c.startswith("merges_")]
-                tables["front"] = search.front.merge(merged[["k", *after]], on="k", how="left")
+                tables["front"] = front.merge(merged[["k", *after]], on="k", how="left")
         if chosen is None:
-            within = search.front[search.front["accuracy"] >= floor]
-            row = (within.nsmallest(1, "shared_values") if len(within) else search.front.nlargest(1, "accuracy")).iloc[0]
+            within = front[front["accuracy"] >= floor]
+            row = (within.nsmallest(1, "shared_values") if len(within) else front.nlargest(1, "accuracy")).iloc[0]
             chosen_k, chosen = int(row["k"]), uniform_bins(values, int(row["k"]))
-        final_acc = scorer(chosen.decode())
+        row = describe(chosen, chosen_k, scorer(chosen.decode()))
         flat = target.flat.with_values(chosen.decode())
         flat.write_to_model(model)
-        row = describe(chosen, chosen_k, final_acc)
-        info = {"baseline_val_accuracy": baseline, "val_accuracy": final_acc, "chosen_k": chosen_k,
+        info = {"baseline_val_accuracy": baseline, "val_accuracy": row["accuracy"], "chosen_k": chosen_k,
                 "shared_values": row["shared_values"], "huffman_bits": row["huffman_bits"],
                 "huffman_ratio": row["huffman_ratio"], "evaluations": scorer.calls}
+        tables = {name: _val_columns(t) for name, t in tables.items()}
         return FixOutcome(flat, chosen, search.history, tables=tables, model=model.cpu(), info=info)
