@@ -41,7 +41,7 @@ from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 class KMeansSettings:
     """Settings of the ``kmeans`` method (defaults: one-shot per-layer sharing, linear init)."""
 
-    k: int = field(default=32, metadata={"help": "clusters per layer (per network with --no-per-layer); pruned zeros come on top"})
+    k: int = field(default=32, metadata={"help": "clusters per layer (per network with --no-per-layer); pruned zeros come on top; a layer with fewer distinct weights gets one per value"})
     per_layer: bool = field(default=True, metadata={"help": "one k-means per layer as Deep Compression (else one for the network)"})
     init: str = field(default="linear", metadata={"help": "centroid initialisation", "choices": INITS})
     max_iter: int = field(default=1000, metadata={"help": "k-means iteration limit"})
@@ -52,9 +52,9 @@ class KMeansSettings:
         "help": "per-layer prune fractions in layer order (overrides --prune), e.g. 0.92,0.91,0.74"})
     prune_steps: int = field(default=1, metadata={"help": "prune iteratively in this many equal steps (Han et al. 2015)"})
     prune_epochs: int = field(default=0, metadata={"help": "masked retraining epochs after each prune step (needs --model and data)"})
-    prune_lr: float = field(default=1e-4, metadata={"help": "Adam learning rate of the masked retraining"})
+    prune_lr: float = field(default=5e-4, metadata={"help": "Adam learning rate of the masked retraining"})
     finetune_epochs: int = field(default=0, metadata={"help": "epochs fine-tuning the shared values (needs --model and data)"})
-    lr: float = field(default=1e-4, metadata={"help": "SGD learning rate of the shared values (their summed gradients)"})
+    lr: float = field(default=1e-3, metadata={"help": "SGD learning rate of the shared values (their summed gradients)"})
     momentum: float = field(default=0.0, metadata={"help": "SGD momentum of the shared values"})
 
     def __post_init__(self) -> None:
