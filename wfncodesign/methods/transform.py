@@ -66,6 +66,12 @@ def tensors(flat: FlatParams) -> list[np.ndarray]:
     return [flat.values[e.offset:e.stop].reshape(e.shape) for e in flat.entries]
 
 
+def check_tileable(flat: FlatParams, image_shape: tuple[int, ...]) -> None:
+    """Raise before any encoding unless every tensor of ``flat`` is a stack of ``image_shape`` images."""
+    for name, t in zip(flat.names, tensors(flat)):
+        filter_images(t, image_shape, name)
+
+
 def _outcome(target: FixTarget, decoded: list[np.ndarray], total_bytes: int, rows: list[dict]) -> FixOutcome:
     values = np.concatenate([d.reshape(-1) for d in decoded]) if decoded else np.zeros(0)
     flat = target.flat.with_values(values)
@@ -93,9 +99,7 @@ class JpegMethod(Method):
     def run(self, settings: JpegSettings, target: FixTarget) -> FixOutcome:
         config = settings.config()
         names = target.flat.names
-        # Check every tensor can be tiled before encoding any.
-        for name, t in zip(names, tensors(target.flat)):
-            filter_images(t, config.image_shape, name)
+        check_tileable(target.flat, config.image_shape)
         encoded = [jpeg.encode_tensor(t, config, name) for name, t in zip(names, tensors(target.flat))]
         decoded = [jpeg.decode_tensor(e) for e in encoded]
         rows = [{"name": n, "shape": "x".join(map(str, e.shape)), "files": len(e.files), "bytes": e.nbytes,
@@ -116,8 +120,7 @@ class DctMethod(Method):
         config = settings.config()
         names, arrays = target.flat.names, tensors(target.flat)
         if config.image_shape:
-            for name, t in zip(names, arrays):
-                filter_images(t, config.image_shape, name)
+            check_tileable(target.flat, config.image_shape)
         streams = [dct.encode_tensor(t, config, name) for name, t in zip(names, arrays)]
         whole = dct.join_streams(streams)
         decoded = dct.decode_tensors(whole)
