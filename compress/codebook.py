@@ -18,6 +18,20 @@ def _index_dtype(k: int) -> np.dtype:
     return np.dtype(np.int32) if k <= np.iinfo(np.int32).max else np.dtype(np.int64)
 
 
+def check_indices(indices: np.ndarray, k: int) -> np.ndarray:
+    """Shape (N,) contiguous int32 (int64 for huge K): ``indices`` flattened, each checked in [0, K)."""
+    idx = np.asarray(indices)
+    if idx.size and not np.issubdtype(idx.dtype, np.integer):
+        raise CompressError(f"indices must be integers, got dtype {idx.dtype}")
+    idx = idx.reshape(-1)
+    if idx.size and (idx.min() < 0 or idx.max() >= k):
+        bad = int(idx[(idx < 0) | (idx >= k)][0])
+        raise CompressError(
+            f"index {bad} is out of range for a codebook of {k} values (valid: 0..{k - 1})."
+        )
+    return np.ascontiguousarray(idx, dtype=_index_dtype(k))
+
+
 @dataclass(frozen=True, eq=False)
 class Codebook:
     """Shared values and the index of each weight.
@@ -58,15 +72,7 @@ class Codebook:
             )
         if indices.ndim != 1:
             raise CompressError(f"indices must be 1-D (one per weight), got shape {indices.shape}")
-        if indices.size and not np.issubdtype(indices.dtype, np.integer):
-            raise CompressError(f"indices must be integers, got dtype {indices.dtype}")
-        if indices.size and (indices.min() < 0 or indices.max() >= v32.size):
-            bad = int(indices[(indices < 0) | (indices >= v32.size)][0])
-            raise CompressError(
-                f"index {bad} is out of range for a codebook of {v32.size} values (valid: 0.."
-                f"{v32.size - 1})."
-            )
-        idx = indices.astype(_index_dtype(v32.size), copy=True)
+        idx = check_indices(indices, v32.size).copy()
         v32 = v32.copy()
         v32.flags.writeable = False
         idx.flags.writeable = False

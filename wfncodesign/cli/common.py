@@ -29,3 +29,14 @@ def print_table(df: pd.DataFrame, title: str | None = None) -> None:
         print(f"\n{title}")
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+
+def print_wfn_summary(info) -> None:
+    """Print a .wfn file's size figures (a :class:`compress.wfnfile.WfnInfo`)."""
+    print(f"file: {info.file_bytes} bytes (header {info.header_bytes}, indices {info.index_bytes} with "
+          f"{info.coding} coding, arrays stored as they are {info.raw_bytes})")
+    print(f"codebook: {info.k} values; {info.n_weights} weights in scope")
+    print(f"bits per weight: {info.bits_per_weight:.4f} (indices and table), "
+          f"{info.file_bits_per_weight:.4f} (whole file less stored arrays); "
+          f"entropy {info.entropy_bits:.4f}; fixed width {info.fixed_width_bits}")
+    print(f"ratio to float32: {info.ratio_float32:.2f}x; to fixed-width packing: {info.ratio_fixed_width:.2f}x")

@@ -25,9 +25,10 @@ import pandas as pd
 import torch
 
 from compress import metrics
-from compress.fileio import atomic_torch_save, atomic_write, atomic_write_text
+from compress.fileio import atomic_write_text
 from compress.params import FlatParams, ParamScope
 from compress.retrain import evaluate, select_device
+from wfncodesign.arrays import read_arrays, write_arrays  # noqa: F401  (re-exported for callers)
 from wfncodesign.cli.common import add_data_args, add_device_arg, print_table
 from wfncodesign.data import load_dataset
 from wfncodesign.errors import WfnError
@@ -111,39 +112,6 @@ def _build_target(ns: argparse.Namespace, needs_data: bool) -> tuple[FixTarget, 
         flat = FlatParams.from_arrays(arrays, include=tuple(ns.include), exclude=tuple(ns.exclude))
         return FixTarget(flat, **common), arrays, None
     raise WfnError("give --model MODEL.pt (retraining) or --weights FILE --no-train (one-shot)")
-
-
-def read_arrays(path: Path) -> dict[str, np.ndarray | torch.Tensor]:
-    """Arrays of a ``.npz`` file or a ``.pt`` state_dict (a checkpoint's state_dict also works)."""
-    if not path.is_file():
-        raise WfnError(f"weights file {path} does not exist")
-    if path.suffix == ".npz":
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
-        except (OSError, ValueError) as exc:
-            raise WfnError(f"{path}: not a readable .npz of arrays ({exc})") from exc
-    if path.suffix == ".pt":
-        try:
-            obj = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # torch raises many types for a corrupt file
-            raise WfnError(f"{path}: not a readable torch file ({type(exc).__name__}: {exc})") from exc
-        if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
-            obj = obj["state_dict"]
-        if not (isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values())):
-            raise WfnError(f"{path}: expected a state_dict (a dict of tensors)")
-        return dict(obj)
-    raise WfnError(f"weights file {path}: the extension must be .npz or .pt")
-
-
-def write_arrays(path: Path, arrays: dict[str, np.ndarray | torch.Tensor]) -> None:
-    """Write arrays as ``.npz`` (numpy) or ``.pt`` (a state_dict of tensors), atomically."""
-    if path.suffix == ".npz":
-        np_arrays = {k: v.numpy() if isinstance(v, torch.Tensor) else np.asarray(v) for k, v in arrays.items()}
-        atomic_write(path, lambda fh: np.savez(fh, **np_arrays))
-    else:
-        atomic_torch_save(path, {k: v if isinstance(v, torch.Tensor) else torch.from_numpy(np.asarray(v))
-                                 for k, v in arrays.items()})
 
 
 def _merge_fixed(arrays: dict, flat: FlatParams) -> dict:
