@@ -97,16 +97,3 @@ def test_layer_ids_and_with_values():
     with pytest.raises(CompressError, match="shape"):
         flat.with_values(np.arange(5))
 
-
-def test_atomic_write_gives_normal_permissions(tmp_path):
-    import os
-    import stat
-
-    from compress.fileio import atomic_write_text
-
-    old = os.umask(0o022)
-    try:
-        p = atomic_write_text(tmp_path / "x.txt", "hi")
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE(p.stat().st_mode) == 0o644 and p.read_text() == "hi"
