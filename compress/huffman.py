@@ -91,6 +91,16 @@ def mean_code_length(counts: np.ndarray) -> float:
     return float((counts * code_lengths(counts)).sum() / total)
 
 
+def huffman_ratio(counts: np.ndarray, original_bits: int = 32) -> float:
+    """``original_bits / mean code length``: the ratio of arXiv:2501.03095 (inf for one used symbol).
+
+    It counts the Huffman-coded indices only, not the codebook or the Huffman table, as that paper
+    does; :func:`compress.metrics.summarize` gives ratios that include the codebook.
+    """
+    bits = mean_code_length(counts)
+    return float("inf") if bits == 0 else original_bits / bits
+
+
 def canonical_codes(lengths: np.ndarray) -> np.ndarray:
     """Shape (K,) int64: the canonical codeword of each symbol (RFC 1951 3.2.2); 0 where unused.
 

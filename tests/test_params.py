@@ -96,3 +96,4 @@ def test_layer_ids_and_with_values():
     assert new.to_arrays()["b"].tolist() == [[2, 3], [4, 5]]
     with pytest.raises(CompressError, match="shape"):
         flat.with_values(np.arange(5))
+

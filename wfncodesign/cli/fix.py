@@ -170,6 +170,9 @@ def _report(outcome: FixOutcome, baseline: float | None, fixed: float | None, ou
               f"zeros {100 * s['zero_fraction']:.2f} %, {s['n_weights']} weights")
     if outcome.encoded_bytes is not None:
         print(f"encoded size: {outcome.encoded_bytes} bytes")
+    for key, value in outcome.info.items():
+        print(f"{key}: {value:.6g}" if isinstance(value, float) else f"{key}: {value}")
     if baseline is not None and fixed is not None:
         print(f"test accuracy: {100 * baseline:.2f} % before, {100 * fixed:.2f} % after")
-    print(f"wrote {out} (+ .history.csv, .codebook.csv)", file=sys.stdout)
+    extra = "".join(f", .{name}.csv" for name in outcome.tables)
+    print(f"wrote {out} (+ .history.csv, .codebook.csv{extra})", file=sys.stdout)
