@@ -108,6 +108,12 @@ class Im2col:
         return self.images * self.height * self.width * self.channels
 
     @property
+    def all_inside(self) -> bool:
+        """True when every window tap lies inside the addressed input (no -1 entries)."""
+        return (int(self.pixel_row.max() + self.tap_row.max()) < self.height
+                and int(self.pixel_col.max() + self.tap_col.max()) < self.width)
+
+    @property
     def n_elements(self) -> int:
         """Number of real (unpadded) input elements of one group, all images."""
         return self.images * self.real_h * self.real_w * self.channels

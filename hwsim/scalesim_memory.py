@@ -60,9 +60,11 @@ ERRORS = {
 
 
 @njit(cache=True)
-def _ifmap_addr(t, j, pix, tap, height, width):
-    """Address of IFMAP matrix entry (pixel t, tap j), -1 when the tap is outside the input."""
-    if pix[1, t] + tap[1, j] < height and pix[2, t] + tap[2, j] < width:
+def _ifmap_addr(check, t, j, pix, tap, height, width):
+    """Address of IFMAP matrix entry (pixel t, tap j), -1 when the tap is outside the input.
+
+    ``check=False`` skips the bounds test for layers whose windows all lie inside the input."""
+    if not check or (pix[1, t] + tap[1, j] < height and pix[2, t] + tap[2, j] < width):
         return pix[0, t] + tap[0, j]
     return -1
 
@@ -76,20 +78,20 @@ def _skew_range(rho, prefix, data_rows, used):
 
 
 @njit(cache=True)
-def _ifmap_row(df, fc, fr, rho, R, C, Sr, Sc, T, pix, tap, height, width, buf):
+def _ifmap_row(df, check, fc, fr, rho, R, C, Sr, Sc, T, pix, tap, height, width, buf):
     """IFMAP addresses of demand row rho of fold (fc, fr) into buf; returns how many."""
     n = 0
     if df == WS:  # im2col[:, fr slice], prefix R rows, skewed
         lo, hi = _skew_range(rho, R, T, min(R, Sr - fr * R))
         for c in range(lo, hi + 1):
-            a = _ifmap_addr(rho - R - c, fr * R + c, pix, tap, height, width)
+            a = _ifmap_addr(check, rho - R - c, fr * R + c, pix, tap, height, width)
             if a >= 0:
                 buf[n] = a
                 n += 1
     elif df == OS:  # im2col.T[:, pixel fr slice], skewed
         lo, hi = _skew_range(rho, 0, T, min(R, Sr - fr * R))
         for c in range(lo, hi + 1):
-            a = _ifmap_addr(fr * R + c, rho - c, pix, tap, height, width)
+            a = _ifmap_addr(check, fr * R + c, rho - c, pix, tap, height, width)
             if a >= 0:
                 buf[n] = a
                 n += 1
@@ -97,7 +99,7 @@ def _ifmap_row(df, fc, fr, rho, R, C, Sr, Sc, T, pix, tap, height, width, buf):
         orow = R - 1 - rho
         if rho < R and orow < min(R, Sr - fr * R):
             for c in range(min(C, Sc - fc * C)):
-                a = _ifmap_addr(fc * C + c, fr * R + orow, pix, tap, height, width)
+                a = _ifmap_addr(check, fc * C + c, fr * R + orow, pix, tap, height, width)
                 if a >= 0:
                     buf[n] = a
                     n += 1
@@ -245,23 +247,23 @@ def _lines_row(st, ptr, lines, buf, n, cycle):
 
 
 @njit(cache=True)
-def _prefetch_entry(df, op, row, col, R, C, Sr, Sc, T, pix, tap, height, width, window):
+def _prefetch_entry(df, check, op, row, col, R, C, Sr, Sc, T, pix, tap, height, width, window):
     """Entry (row, col) of SCALE-Sim's prefetch matrix of operand op (0 IFMAP, 1 FILTER), or -1."""
     if df == WS:
         if op == 0:  # rows: fr, pixel; cols: tap in the fold
             fr, u = row // T, row % T
-            return _ifmap_addr(u, fr * R + col, pix, tap, height, width) if col < min(R, Sr - fr * R) else -1
+            return _ifmap_addr(check, u, fr * R + col, pix, tap, height, width) if col < min(R, Sr - fr * R) else -1
         fc, i = row // Sr, row % Sr  # rows: fc, tap; cols: filter in the fold
         return (fc * C + col) * window + i if col < min(C, Sc - fc * C) else -1
     if df == OS:
         if op == 0:  # rows: fr, tap; cols: pixel in the fold
             fr, u = row // T, row % T
-            return _ifmap_addr(fr * R + col, u, pix, tap, height, width) if col < min(R, Sr - fr * R) else -1
+            return _ifmap_addr(check, fr * R + col, u, pix, tap, height, width) if col < min(R, Sr - fr * R) else -1
         fc, u = row // T, row % T  # rows: fc, tap; cols: filter in the fold
         return (fc * C + col) * window + u if col < min(C, Sc - fc * C) else -1
     if op == 0:  # IS; rows: fc, tap; cols: pixel in the fold
         fc, u = row // Sr, row % Sr
-        return _ifmap_addr(fc * C + col, u, pix, tap, height, width) if col < min(C, Sc - fc * C) else -1
+        return _ifmap_addr(check, fc * C + col, u, pix, tap, height, width) if col < min(C, Sc - fc * C) else -1
     fr, u = row // T, row % T  # rows: fr, filter; cols: tap in the fold
     return u * window + fr * R + col if col < min(R, Sr - fr * R) else -1
 
@@ -278,7 +280,7 @@ def _prefetch_shape(df, op, R, C, Sr, Sc, T):
 
 
 @njit(cache=True)
-def _build_lines(df, op, R, C, Sr, Sc, T, pix, tap, height, width, window, n_addr, eps):
+def _build_lines(df, check, op, R, C, Sr, Sc, T, pix, tap, height, width, window, n_addr, eps):
     """read_buffer.prepare_hashed_buffer: per address the lines holding it (CSR ptr, lines), the
     number of lines and the number of prefetch-matrix entries (``-1`` included)."""
     M, N, diagonal = _prefetch_shape(df, op, R, C, Sr, Sc, T)
@@ -290,7 +292,7 @@ def _build_lines(df, op, R, C, Sr, Sc, T, pix, tap, height, width, window, n_add
         r_hi, r_lo = (min(d, M - 1), max(0, d - N + 1)) if diagonal else (N - 1, 0)
         for off in range(r_hi - r_lo + 1):
             row, col = (r_hi - off, d - (r_hi - off)) if diagonal else (d, off)
-            a = _prefetch_entry(df, op, row, col, R, C, Sr, Sc, T, pix, tap, height, width, window)
+            a = _prefetch_entry(df, check, op, row, col, R, C, Sr, Sc, T, pix, tap, height, width, window)
             if a < 0:
                 continue
             line = k // eps  # a line closes after eps valid entries, duplicates included
@@ -315,23 +317,86 @@ def _build_lines(df, op, R, C, Sr, Sc, T, pix, tap, height, width, window, n_add
 # --------------------------------------------------------------------------- the whole layer
 
 
+# State slots of the OFMAP write buffer (write_buffer).
+(W_TOTAL, W_ACTIVE, W_LINES_PER_DRAIN, W_BW, W_FREE, W_LINE_IDX, W_NLINES, W_DSTART, W_DEND, W_ACCESS, W_TMIN,
+ W_TMAX, W_TVALID, W_PCOUNT, W_PP) = range(15)
+
+
 @njit(cache=True)
-def _drain(dstart, n_lines, lines_per_drain, bw, pidx, pfill, pcount, pp):
-    """write_buffer.empty_drain_buf: (lines drained, words counted, new partial pointer)."""
-    end = min(dstart + lines_per_drain, n_lines)
-    num = end - dstart
+def _flush_partial(ws, pidx, pfill):
+    """append_to_trace_mat(force=True): close the open line; partial lines are remembered with their fill.
+
+    The caller keeps room in ``pidx``/``pfill`` for one more partial line per write of the row."""
+    if ws[W_LINE_IDX] == 0:
+        return
+    pidx[ws[W_PCOUNT]] = ws[W_NLINES]
+    pfill[ws[W_PCOUNT]] = ws[W_LINE_IDX]
+    ws[W_PCOUNT] += 1
+    ws[W_NLINES] += 1
+    ws[W_LINE_IDX] = 0
+
+
+@njit(cache=True)
+def _drain(ws, pidx, pfill, start_cycle):
+    """write_buffer.empty_drain_buf from ``start_cycle``; returns the lines drained (0: SCALE-Sim fails)."""
+    end = min(ws[W_DSTART] + ws[W_LINES_PER_DRAIN], ws[W_NLINES])
+    num = end - ws[W_DSTART]
     if num <= 0:
-        return 0, 0, pp
-    last = end - 1
-    while pp < pcount and pidx[pp] < last:
-        pp += 1
-    fill = pfill[pp] if (pp < pcount and pidx[pp] == last) else bw
-    return num, num * bw - (bw - fill), pp
+        return 0
+    bw = ws[W_BW]
+    while ws[W_PP] < ws[W_PCOUNT] and pidx[ws[W_PP]] < end - 1:
+        ws[W_PP] += 1
+    fill = pfill[ws[W_PP]] if (ws[W_PP] < ws[W_PCOUNT] and pidx[ws[W_PP]] == end - 1) else bw
+    words = num * bw - (bw - fill)  # whole lines, less the empty slots of the last one
+    ws[W_DSTART] = end
+    ws[W_FREE] += words
+    ws[W_ACCESS] += words
+    if ws[W_TVALID] == 0:
+        ws[W_TMIN] = start_cycle
+        ws[W_TVALID] = 1
+    ws[W_DEND] = start_cycle + num - 1
+    ws[W_TMAX] = max(ws[W_TMAX], ws[W_DEND])
+    return num
 
 
 @njit(cache=True)
-def _emulate(df, mode, R, C, Sr, Sc, T, pix, tap, height, width, window, if_state, if_setof, if_ptr, if_lines,
-             fi_state, fi_setof, fi_ptr, fi_lines, of_total, of_bw):
+def _write_row(ws, pidx, pfill, n, cycle):
+    """write_buffer.service_writes for a row of n writes: the serviced cycle, -1 when SCALE-Sim fails."""
+    current = cycle
+    if (current >= ws[W_DEND] and ws[W_FREE] - n >= ws[W_ACTIVE]) or (current < ws[W_DEND] and ws[W_FREE] - n > 0):
+        # Neither a drain nor a full-buffer stall can happen in this row: account for it at once.
+        ws[W_FREE] -= n
+        ws[W_LINE_IDX] += n
+        ws[W_NLINES] += ws[W_LINE_IDX] // ws[W_BW]
+        ws[W_LINE_IDX] %= ws[W_BW]
+        return current
+    for _ in range(n):
+        ws[W_FREE] -= 1
+        ws[W_LINE_IDX] += 1
+        if ws[W_LINE_IDX] == ws[W_BW]:
+            ws[W_NLINES] += 1
+            ws[W_LINE_IDX] = 0
+        if current < ws[W_DEND]:
+            if ws[W_FREE] <= 0:  # full while draining: the array waits for the drain to end
+                current = ws[W_DEND]
+        elif ws[W_FREE] < ws[W_ACTIVE]:  # more than the drain half is used: drain it
+            _flush_partial(ws, pidx, pfill)
+            if _drain(ws, pidx, pfill, current) == 0:
+                return -1
+    return current
+
+
+@njit(cache=True)
+def _write_finish(ws, pidx, pfill, cycle):
+    """write_buffer.empty_all_buffers, starting at ``cycle``."""
+    _flush_partial(ws, pidx, pfill)
+    while ws[W_DSTART] < ws[W_NLINES]:
+        cycle = _drain(ws, pidx, pfill, cycle) + cycle
+
+
+@njit(cache=True)
+def _emulate(df, mode, check, R, C, Sr, Sc, T, pix, tap, height, width, window, if_state, if_setof, if_ptr,
+             if_lines, fi_state, fi_setof, fi_ptr, fi_lines, of_total, of_bw):
     """Stream every demand row of one layer through SCALE-Sim's memory system; returns the results."""
     res = np.zeros(N_RESULTS, np.int64)
     for slot in (R_IF_SSTART, R_FI_SSTART, R_OF_SSTART):
@@ -339,22 +404,17 @@ def _emulate(df, mode, R, C, Sr, Sc, T, pix, tap, height, width, window, if_stat
     rf, cf = -(-Sr // R), -(-Sc // C)
     fold_rows = (R + C + T - 2) if df == OS else (2 * R + C + T - 2)
     buf = np.empty(max(R, C), np.int64)
-    # OFMAP write buffer (write_buffer.py), active fraction 0.5.
-    of_active = -(-of_total // 2)
-    of_drain = of_total - of_active
-    lines_per_drain = -(-of_drain // of_bw)
-    free, line_idx, n_lines, dstart, drain_end = of_total, 0, 0, 0, 0
-    pcap = 1024
-    pidx = np.empty(pcap, np.int64)
-    pfill = np.empty(pcap, np.int64)
-    pcount, pp = 0, 0
-    of_dvalid = 0
+    ws = np.zeros(15, np.int64)  # OFMAP write buffer, active fraction 0.5
+    ws[W_TOTAL], ws[W_ACTIVE], ws[W_BW], ws[W_FREE] = of_total, -(-of_total // 2), of_bw, of_total
+    ws[W_LINES_PER_DRAIN] = -(-(of_total - ws[W_ACTIVE]) // of_bw)
+    pidx = np.empty(64, np.int64)
+    pfill = np.empty(64, np.int64)
     row, stall, of_out = 0, 0, 0
     for fc in range(cf):
         for fr in range(rf):
             for rho in range(fold_rows):
                 cycle = row + stall
-                n = _ifmap_row(df, fc, fr, rho, R, C, Sr, Sc, T, pix, tap, height, width, buf)
+                n = _ifmap_row(df, check, fc, fr, rho, R, C, Sr, Sc, T, pix, tap, height, width, buf)
                 if mode == CALC:
                     if_out = _estimate_row(if_state, if_setof, buf, n, cycle)
                 else:
@@ -372,42 +432,14 @@ def _emulate(df, mode, R, C, Sr, Sc, T, pix, tap, height, width, window, if_stat
                     if res[R_FI_SSTART] < 0:
                         res[R_FI_SSTART] = fi_out
                     res[R_FI_SSTOP] = fi_out
-                # OFMAP: write_buffer.service_writes
                 n = _ofmap_count(df, fc, fr, rho, R, C, Sr, Sc, T)
-                current = cycle
-                for _ in range(n):
-                    free -= 1
-                    line_idx += 1
-                    if line_idx == of_bw:
-                        n_lines += 1
-                        line_idx = 0
-                    if current < drain_end:
-                        if free <= 0:
-                            current = drain_end
-                    elif free < of_active:
-                        if line_idx != 0:  # append_to_trace_mat(force=True) flushes the partial line
-                            if pcount == pcap:
-                                pcap *= 2
-                                pidx = np.concatenate((pidx, np.empty(pcap - pcount, np.int64)))
-                                pfill = np.concatenate((pfill, np.empty(pcap - pcount, np.int64)))
-                            pidx[pcount] = n_lines
-                            pfill[pcount] = line_idx
-                            pcount += 1
-                            n_lines += 1
-                            line_idx = 0
-                        num, words, pp = _drain(dstart, n_lines, lines_per_drain, of_bw, pidx, pfill, pcount, pp)
-                        if num == 0:
-                            res[R_ERROR] = 3
-                            return res
-                        dstart += num
-                        free += words
-                        res[R_DRAM_OF] += words
-                        if of_dvalid == 0:
-                            res[R_OF_DSTART] = current
-                            of_dvalid = 1
-                        drain_end = current + num - 1
-                        res[R_OF_DSTOP] = max(res[R_OF_DSTOP], drain_end)
-                of_out = current
+                if ws[W_PCOUNT] + n + 1 > pidx.shape[0]:  # room for this row's partial lines
+                    pidx = np.concatenate((pidx, np.empty(pidx.shape[0] + n + 1, np.int64)))
+                    pfill = np.concatenate((pfill, np.empty(pfill.shape[0] + n + 1, np.int64)))
+                of_out = _write_row(ws, pidx, pfill, n, cycle)
+                if of_out < 0:
+                    res[R_ERROR] = 3
+                    return res
                 if n > 0:
                     if res[R_OF_SSTART] < 0:
                         res[R_OF_SSTART] = of_out
@@ -418,25 +450,8 @@ def _emulate(df, mode, R, C, Sr, Sc, T, pix, tap, height, width, window, if_stat
                 if if_state[ERROR] or fi_state[ERROR]:
                     res[R_ERROR] = max(if_state[ERROR], fi_state[ERROR])
                     return res
-    # write_buffer.empty_all_buffers, starting at the last serviced OFMAP cycle
-    if line_idx != 0:
-        if pcount == pcap:
-            pidx = np.concatenate((pidx, np.empty(1, np.int64)))
-            pfill = np.concatenate((pfill, np.empty(1, np.int64)))
-        pidx[pcount] = n_lines
-        pfill[pcount] = line_idx
-        pcount += 1
-        n_lines += 1
-    cycle = of_out
-    while dstart < n_lines:
-        num, words, pp = _drain(dstart, n_lines, lines_per_drain, of_bw, pidx, pfill, pcount, pp)
-        dstart += num
-        res[R_DRAM_OF] += words
-        if of_dvalid == 0:
-            res[R_OF_DSTART] = cycle
-            of_dvalid = 1
-        res[R_OF_DSTOP] = max(res[R_OF_DSTOP], cycle + num - 1)
-        cycle = cycle + num
+    _write_finish(ws, pidx, pfill, of_out)
+    res[R_DRAM_OF], res[R_OF_DSTART], res[R_OF_DSTOP] = ws[W_ACCESS], ws[W_TMIN], ws[W_TMAX]
     if mode == CALC:
         _estimate_finish(if_state)
         _estimate_finish(fi_state)
@@ -457,11 +472,11 @@ def _estimate_state(words: int, bandwidth: int, n_addr: int) -> tuple[np.ndarray
     return st, np.full(n_addr, -1, np.int64)
 
 
-def _lines_state(df: int, op: int, shape: tuple, tables: tuple, words: int, bandwidth: int,
+def _lines_state(df: int, check: bool, op: int, shape: tuple, tables: tuple, words: int, bandwidth: int,
                  n_addr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fresh state and CSR line table of a USER-mode read buffer (read_buffer.prepare_hashed_buffer)."""
     eps = -(-words // 100)
-    ptr, lines, n_lines, n_entries = _build_lines(df, op, *shape, *tables, n_addr, eps)
+    ptr, lines, n_lines, n_entries = _build_lines(df, check, op, *shape, *tables, n_addr, eps)
     active = -(-words // 2)
     prefetch = words - active
     st = np.zeros(15, np.int64)
@@ -485,18 +500,19 @@ def emulate_layer(dataflow: int, user_mode: bool, rows: int, cols: int, sr: int,
     pix = np.ascontiguousarray(np.stack([tables.pixel_base, tables.pixel_row, tables.pixel_col]))
     tap = np.ascontiguousarray(np.stack([tables.tap_offset, tables.tap_row, tables.tap_col]))
     n_if, n_fi = tables.n_addresses, window * (t if dataflow == IS else sc)  # FILTER: window x kg
+    check = not tables.all_inside
     shape = (rows, cols, sr, sc, t)
     geo = (pix, tap, tables.height, tables.width, window)
     empty = np.zeros(1, np.int64)
     if user_mode:
-        if_state, if_ptr, if_lines = _lines_state(dataflow, 0, shape, geo, words[0], bandwidths[0], n_if)
-        fi_state, fi_ptr, fi_lines = _lines_state(dataflow, 1, shape, geo, words[1], bandwidths[1], n_fi)
+        if_state, if_ptr, if_lines = _lines_state(dataflow, check, 0, shape, geo, words[0], bandwidths[0], n_if)
+        fi_state, fi_ptr, fi_lines = _lines_state(dataflow, check, 1, shape, geo, words[1], bandwidths[1], n_fi)
         if_setof = fi_setof = empty
     else:
         if_state, if_setof = _estimate_state(words[0], bandwidths[0], n_if)
         fi_state, fi_setof = _estimate_state(words[1], bandwidths[1], n_fi)
         if_ptr = if_lines = fi_ptr = fi_lines = empty
-    res = _emulate(dataflow, USER if user_mode else CALC, rows, cols, sr, sc, t, pix, tap, tables.height,
+    res = _emulate(dataflow, USER if user_mode else CALC, check, rows, cols, sr, sc, t, pix, tap, tables.height,
                    tables.width, window, if_state, if_setof, if_ptr, if_lines, fi_state, fi_setof, fi_ptr, fi_lines,
                    words[2], bandwidths[2])
     if res[R_ERROR]:
