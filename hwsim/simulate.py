@@ -5,7 +5,8 @@ One row per layer (in order) plus a ``total`` row.  Two families of columns (ele
 Physical figures, for the energy model and for timing:
 
 - ``macs``: multiply-accumulates (``n * k * out_h * out_w * r * s * c / groups``);
-- ``compute_cycles``: cycles with no DRAM stall, SCALE-Sim's count (:mod:`hwsim.systolic`);
+- ``compute_cycles``: cycles the array computes, ``folds * cycles per fold`` (:mod:`hwsim.systolic`;
+  SCALE-Sim reports one less, the index of the last cycle);
 - ``stall_cycles``: extra cycles waiting for DRAM in the SimPy double-buffer model
   (:mod:`hwsim.timing`) at ``config.dram_bandwidth`` words/cycle; 0 when it is ``None``;
 - ``total_cycles`` = ``compute_cycles + stall_cycles``; ``utilization`` = ``macs / (total_cycles * R * C)``;
@@ -74,7 +75,7 @@ def simulate(layers: Sequence[Layer], config: ArrayConfig, progress: bool | None
     df_code = DATAFLOW_CODES[config.dataflow]
     words = (config.words("ifmap"), config.words("filter"), config.words("ofmap"))
     bandwidths = config.fill_bandwidths()
-    per_fold = fold_cycles(m, config)
+    per_fold, busy = fold_cycles(m, config), compute_cycles(m, config)
     rows = []
     for i, layer in enumerate(tqdm(layers, desc="hwsim", unit="layer", disable=None if progress is None else not progress)):
         sr, sc, t, window, g = (int(v[i]) for v in (m.sr, m.sc, m.t, m.window, m.groups))
@@ -82,7 +83,7 @@ def simulate(layers: Sequence[Layer], config: ArrayConfig, progress: bool | None
         res = sm.emulate_layer(df_code, config.bandwidth_mode == "user", config.rows, config.cols, sr, sc, t,
                                window, tables, words, bandwidths)
         traffic = fold_traffic(config, sr, sc, t, window, tables)
-        compute = g * (int(m.folds[i]) * int(per_fold[i]) - 1)
+        compute = int(busy[i])
         if config.dram_bandwidth is None:
             total = compute
         else:
@@ -104,27 +105,37 @@ def simulate(layers: Sequence[Layer], config: ArrayConfig, progress: bool | None
                "scalesim_dram_ofmap_writes": g * int(res[sm.R_DRAM_OF])}
         row.update({col: int(res[slot]) for col, slot in zip(_EDGES, _EDGE_SLOTS)})
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    for col, values in sram_counts(m, config).items():
-        frame[col] = values
+    columns = {col: [row[col] for row in rows] for col in rows[0]}
+    columns.update({col: values.tolist() for col, values in sram_counts(m, config).items()})
     eff, util = fold_averages(m, config)
-    frame["scalesim_mapping_efficiency"], frame["scalesim_compute_util"] = eff, util
-    frame["scalesim_overall_util"] = [
-        (int(mac) * 100) / (int(cyc) * config.pes)  # SCALE-Sim's Python int arithmetic, same rounding
-        for mac, cyc in zip(frame["macs"], frame["scalesim_total_cycles"])]
-    frame["utilization"] = frame["macs"] / (frame["total_cycles"] * config.pes)
-    frame = frame[["layer", "kind", *GEOMETRY, *MAPPING, *PHYSICAL, *SCALESIM]]
-    return _with_totals(frame, config)
+    columns["scalesim_mapping_efficiency"], columns["scalesim_compute_util"] = eff.tolist(), util.tolist()
+    return _frame(columns, config)
 
 
-def _with_totals(frame: pd.DataFrame, config: ArrayConfig) -> pd.DataFrame:
-    """``frame`` plus a ``total`` row: sums of counts and cycles, utilisation of the whole network."""
-    total: dict[str, object] = {"layer": "total", "kind": ""}
-    total.update({col: int(frame[col].sum()) for col in _SUMMED})
-    total["utilization"] = total["macs"] / (total["total_cycles"] * config.pes)
-    total["scalesim_overall_util"] = total["macs"] * 100 / (total["scalesim_total_cycles"] * config.pes)
-    out = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
-    for col in [*GEOMETRY, *MAPPING, *_EDGES]:
-        if col not in _SUMMED:
-            out[col] = out[col].astype("Int64")
-    return out
+def _util(macs: int, cycles: int, pes: int, percent: bool = False) -> float:
+    """``macs / (cycles * pes)`` (times 100 for SCALE-Sim's percent, in its Python int arithmetic, so
+    the rounding is the same); NaN at 0 cycles, where SCALE-Sim divides by zero."""
+    return ((macs * 100 if percent else macs) / (cycles * pes)) if cycles else float("nan")
+
+
+def _frame(columns: dict[str, list], config: ArrayConfig) -> pd.DataFrame:
+    """The simulate() DataFrame from per-layer column lists, with its ``total`` row appended."""
+    pes = config.pes
+    columns["utilization"] = [_util(a, b, pes) for a, b in zip(columns["macs"], columns["total_cycles"])]
+    columns["scalesim_overall_util"] = [_util(a, b, pes, True)
+                                        for a, b in zip(columns["macs"], columns["scalesim_total_cycles"])]
+    total = {col: int(sum(columns[col])) for col in _SUMMED}
+    total["utilization"] = _util(total["macs"], total["total_cycles"], pes)
+    total["scalesim_overall_util"] = _util(total["macs"], total["scalesim_total_cycles"], pes, True)
+    data: dict[str, object] = {}
+    for col in ["layer", "kind", *GEOMETRY, *MAPPING, *PHYSICAL, *SCALESIM]:
+        values = columns[col]
+        if col in ("layer", "kind"):
+            data[col] = values + (["total"] if col == "layer" else [""])
+        elif col in total:
+            data[col] = np.array(values + [total[col]], dtype=np.float64 if isinstance(total[col], float) else np.int64)
+        elif col in ("scalesim_mapping_efficiency", "scalesim_compute_util"):
+            data[col] = np.array(values + [np.nan])  # means over folds; no network-wide figure
+        else:
+            data[col] = pd.array(values + [None], dtype="Int64")  # geometry and start/stop cycles
+    return pd.DataFrame(data)

@@ -7,8 +7,9 @@ mapping as one block of demand rows, one row per cycle:
   stream the other one through and drain the outputs: ``2R + C + T - 2`` per fold;
 - ``os``: ``T + R + C - 2`` per fold (operands stream in skewed; the outputs drain).
 
-Its reported cycle count is the index of the last cycle, ``folds * per_fold - 1`` per layer (one
-per group, since SCALE-Sim runs depthwise layers as one layer per channel).  SRAM reads and writes
+A layer therefore keeps the array busy ``folds * per_fold`` cycles (per group: SCALE-Sim runs
+depthwise layers as one layer per channel).  SCALE-Sim reports the index of the last cycle, one
+less: ``folds * per_fold - 1`` (its "Total Cycles" when nothing stalls).  SRAM reads and writes
 are the sizes of the demand blocks (``get_*_requests``):
 
 =========================  =====================  =====================  ===========================
@@ -42,8 +43,8 @@ def fold_cycles(m: Mapping, config: ArrayConfig) -> np.ndarray:
 
 
 def compute_cycles(m: Mapping, config: ArrayConfig) -> np.ndarray:
-    """SCALE-Sim's compute cycles of each layer, all groups: ``groups * (folds * per_fold - 1)``."""
-    return m.groups * (m.folds * fold_cycles(m, config) - 1)
+    """Cycles the array computes each layer, all groups: ``groups * folds * per_fold`` (int64)."""
+    return m.groups * m.folds * fold_cycles(m, config)
 
 
 def sram_counts(m: Mapping, config: ArrayConfig) -> dict[str, np.ndarray]:

@@ -7,8 +7,8 @@ scratchpads of SCALE-Sim's ``double_buffered_scratchpad``, at tile rather than a
   :class:`~hwsim.traffic.FoldTraffic`) from DRAM into the free half of the input scratchpads;
   it can run one fold ahead of the array, no further (two halves);
 - the *array* starts a fold when its tile is in and the previous fold is done, and computes for
-  the fold's cycles (:func:`hwsim.systolic.fold_cycles`; the last fold of a layer one cycle less,
-  so that with no DRAM traffic the layer takes SCALE-Sim's compute cycles exactly);
+  the fold's cycles (:func:`hwsim.systolic.fold_cycles`), so that with no DRAM traffic a layer
+  takes exactly its compute cycles;
 - a *drainer* writes each fold's outputs from the OFMAP scratchpad to DRAM; the array waits
   when both OFMAP halves are still draining.
 
@@ -40,7 +40,6 @@ def layer_cycles(compute: np.ndarray, loads: np.ndarray, stores: np.ndarray, ban
     if not len(compute) == len(loads) == len(stores):
         raise HwsimError("compute, loads and stores need one entry per fold")
     compute = [int(c) for c in compute]
-    compute[-1] -= 1
     load_cycles = [math.ceil(int(w) / bandwidth) for w in loads]
     store_cycles = [math.ceil(int(w) / bandwidth) for w in stores]
     env = simpy.Environment()
