@@ -265,8 +265,10 @@ def read_scalesim_cfg(path: str | Path, layout: str | Path | None = None) -> Arr
     try:
         return ArrayConfig(**kwargs)
     except HwsimError as exc:
-        # Name the cfg key behind the first field the message mentions.
-        for f in fields(ArrayConfig):
-            if f.name in str(exc) and key_of.get(f.name) in entries:
-                raise HwsimError(f"{path}, line {entries[key_of[f.name]][0]}: {exc}") from None
+        # Name the line of the cfg key behind the field the message mentions first.
+        message = str(exc)
+        named = sorted((message.find(f.name), f.name) for f in fields(ArrayConfig)
+                       if f.name in message and key_of.get(f.name) in entries)
+        if named:
+            raise HwsimError(f"{path}, line {entries[key_of[named[0][1]]][0]}: {exc}") from None
         raise HwsimError(f"{path}: {exc}") from None

@@ -395,6 +395,23 @@ def _write_finish(ws, pidx, pfill, cycle):
 
 
 @njit(cache=True)
+def _read_row(mode, st, setof, ptr, lines, buf, n, cycle):
+    """One row through the IFMAP/FILTER read buffer of the bandwidth mode; returns the serviced cycle."""
+    if mode == CALC:
+        return _estimate_row(st, setof, buf, n, cycle)
+    return _lines_row(st, ptr, lines, buf, n, cycle)
+
+
+@njit(cache=True)
+def _edges(res, start_slot, n, out):
+    """Keep the serviced cycle of the first and the last row holding requests (start_slot, start_slot + 1)."""
+    if n > 0:
+        if res[start_slot] < 0:
+            res[start_slot] = out
+        res[start_slot + 1] = out
+
+
+@njit(cache=True)
 def _emulate(df, mode, check, R, C, Sr, Sc, T, pix, tap, height, width, window, if_state, if_setof, if_ptr,
              if_lines, fi_state, fi_setof, fi_ptr, fi_lines, of_total, of_bw):
     """Stream every demand row of one layer through SCALE-Sim's memory system; returns the results."""
@@ -415,23 +432,11 @@ def _emulate(df, mode, check, R, C, Sr, Sc, T, pix, tap, height, width, window, 
             for rho in range(fold_rows):
                 cycle = row + stall
                 n = _ifmap_row(df, check, fc, fr, rho, R, C, Sr, Sc, T, pix, tap, height, width, buf)
-                if mode == CALC:
-                    if_out = _estimate_row(if_state, if_setof, buf, n, cycle)
-                else:
-                    if_out = _lines_row(if_state, if_ptr, if_lines, buf, n, cycle)
-                if n > 0:
-                    if res[R_IF_SSTART] < 0:
-                        res[R_IF_SSTART] = if_out
-                    res[R_IF_SSTOP] = if_out
+                if_out = _read_row(mode, if_state, if_setof, if_ptr, if_lines, buf, n, cycle)
+                _edges(res, R_IF_SSTART, n, if_out)
                 n = _filter_row(df, fc, fr, rho, R, C, Sr, Sc, T, window, buf)
-                if mode == CALC:
-                    fi_out = _estimate_row(fi_state, fi_setof, buf, n, cycle)
-                else:
-                    fi_out = _lines_row(fi_state, fi_ptr, fi_lines, buf, n, cycle)
-                if n > 0:
-                    if res[R_FI_SSTART] < 0:
-                        res[R_FI_SSTART] = fi_out
-                    res[R_FI_SSTOP] = fi_out
+                fi_out = _read_row(mode, fi_state, fi_setof, fi_ptr, fi_lines, buf, n, cycle)
+                _edges(res, R_FI_SSTART, n, fi_out)
                 n = _ofmap_count(df, fc, fr, rho, R, C, Sr, Sc, T)
                 if ws[W_PCOUNT] + n + 1 > pidx.shape[0]:  # room for this row's partial lines
                     pidx = np.concatenate((pidx, np.empty(pidx.shape[0] + n + 1, np.int64)))
@@ -440,10 +445,7 @@ def _emulate(df, mode, check, R, C, Sr, Sc, T, pix, tap, height, width, window, 
                 if of_out < 0:
                     res[R_ERROR] = 3
                     return res
-                if n > 0:
-                    if res[R_OF_SSTART] < 0:
-                        res[R_OF_SSTART] = of_out
-                    res[R_OF_SSTOP] = of_out
+                _edges(res, R_OF_SSTART, n, of_out)
                 res[R_TOTAL] = max(res[R_TOTAL], of_out)
                 stall += max(if_out - cycle - 1, fi_out - cycle - 1, of_out - cycle)
                 row += 1

@@ -34,7 +34,6 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from hwsim.config import ArrayConfig
 from hwsim.errors import HwsimError
@@ -65,7 +64,7 @@ _SUMMED = ["macs", "compute_cycles", "stall_cycles", "total_cycles", "folds", *P
            *SCALESIM[6:12]]
 
 
-def simulate(layers: Sequence[Layer], config: ArrayConfig, progress: bool | None = None) -> pd.DataFrame:
+def simulate(layers: Sequence[Layer], config: ArrayConfig) -> pd.DataFrame:
     """Per-layer cycles and accesses of ``layers`` on ``config``, plus a ``total`` row (see module doc)."""
     layers = list(layers)
     m = map_layers(layers, config)
@@ -77,7 +76,7 @@ def simulate(layers: Sequence[Layer], config: ArrayConfig, progress: bool | None
     bandwidths = config.fill_bandwidths()
     per_fold, busy = fold_cycles(m, config), compute_cycles(m, config)
     rows = []
-    for i, layer in enumerate(tqdm(layers, desc="hwsim", unit="layer", disable=None if progress is None else not progress)):
+    for i, layer in enumerate(layers):
         sr, sc, t, window, g = (int(v[i]) for v in (m.sr, m.sc, m.t, m.window, m.groups))
         tables = im2col(layer)
         res = sm.emulate_layer(df_code, config.bandwidth_mode == "user", config.rows, config.cols, sr, sc, t,

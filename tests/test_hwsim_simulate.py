@@ -14,7 +14,7 @@ BIG = dict(ifmap_sram_kb=512, filter_sram_kb=512, ofmap_sram_kb=512)
 
 
 def one(layer: Layer, config: ArrayConfig):
-    return simulate([layer], config, progress=False).iloc[0]
+    return simulate([layer], config).iloc[0]
 
 
 def test_when_everything_fits_each_word_crosses_dram_once():
@@ -66,7 +66,7 @@ def test_groups_run_one_after_another():
 def test_totals_row_and_columns():
     layers = [Layer("a", "conv", 1, 3, 8, 12, 12, 3, 3), Layer("b", "fc", 4, 32, 10, 1, 1, 1, 1)]
     config = ArrayConfig(8, 8, "ws", 2, 2, 2, dram_bandwidth=4)
-    frame = simulate(layers, config, progress=False)
+    frame = simulate(layers, config)
     assert list(frame.layer) == ["a", "b", "total"]
     for col in PHYSICAL + SCALESIM:
         assert col in frame.columns, col
@@ -84,7 +84,7 @@ def test_simulates_a_torch_model_end_to_end():
     net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.Conv2d(6, 6, 3, groups=6), nn.Flatten(),
                         nn.Linear(6 * 26 * 26, 10))
     layers = layers_from_torch(net, (1, 28, 28), batch=2)
-    frame = simulate(layers, ArrayConfig(16, 8, "ws", dram_bandwidth=8), progress=False)
+    frame = simulate(layers, ArrayConfig(16, 8, "ws", dram_bandwidth=8))
     rows = frame.iloc[:-1]
     assert list(rows.layer) == ["0", "2", "4"]
     assert (rows.macs.to_numpy() == [layer.macs for layer in layers]).all()

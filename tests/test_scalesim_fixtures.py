@@ -32,7 +32,7 @@ def test_fixtures_cover_the_brief():
 def case(request):
     folder = FIXTURES / request.param
     config = read_scalesim_cfg(folder / "scale.cfg", folder / "layout.csv")
-    frame = simulate(read_topology_csv(folder / "topology.csv"), config, progress=False)
+    frame = simulate(read_topology_csv(folder / "topology.csv"), config)
     return folder, frame
 
 

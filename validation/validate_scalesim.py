@@ -48,12 +48,14 @@ CONV_ROWS = ["conv3x3,10,10,3,3,4,10,1", "strided_ceil,12,12,3,3,3,12,2", "strid
              "fc,1,1,1,1,40,12,1"]
 GEMM_ROWS = ["gemm_a,20,12,40", "gemm_b,7,33,9"]
 RUNNER = """
-import sys
+import sys, time
 from scalesim.scale_sim import scalesim
 cfg, topo, layout, out, gemm = sys.argv[1:6]
+start = time.perf_counter()
 sim = scalesim(save_disk_space=True, verbose=False, config=cfg, topology=topo, layout=layout,
                input_type_gemm=gemm == "gemm")
 sim.run_scale(top_path=out)
+print(f"scalesim seconds {time.perf_counter() - start}")
 """
 
 
@@ -163,7 +165,7 @@ def compare(folder: Path, verbose: bool = True) -> int:
     """Compare hwsim with the SCALE-Sim reports in ``folder``; print per layer; return mismatches."""
     config = read_scalesim_cfg(folder / "scale.cfg", folder / "layout.csv")
     layers = read_topology_csv(folder / "topology.csv")
-    ours = report_tables(simulate(layers, config, progress=False))
+    ours = report_tables(simulate(layers, config))
     bad = 0
     for name in REPORT_FILES:
         theirs, mine = read_report(folder / name), ours[name]
