@@ -15,7 +15,9 @@ and the OFMAP buffer drains at the first value of ``Bandwidth``.  SCALE-Sim's wo
 
 :func:`read_scalesim_cfg` reads SCALE-Sim's own ``.cfg`` files (and, when given, its layout CSV),
 refusing unknown sections or keys and the features hwsim does not model (sparsity, Ramulator
-traces, custom layouts in USER mode) with an error naming the file, line and key.
+traces, custom layouts in USER mode) with an error naming the file, line and key.  Keys that change
+no figure (address offsets, request-buffer sizes, bank ports, ``TopologyCsvLoc``) are accepted and
+ignored; so are the layout's values, which SCALE-Sim only uses for USER-mode bank conflicts.
 """
 
 from __future__ import annotations

@@ -79,11 +79,12 @@ def map_layers(layers: Sequence[Layer], config: ArrayConfig) -> Mapping:
 
 @dataclass(frozen=True)
 class Im2col:
-    """Address tables of one group's IFMAP matrix: entry (t, j) is ``pixel_base[t] + tap_offset[j]``.
+    """Address tables of one group's IFMAP matrix: entry (t, j) has address ``pix[0, t] + tap[0, j]``.
 
-    The entry is valid (has an address) when ``pixel_row[t] + tap_row[j] < height`` and
-    ``pixel_col[t] + tap_col[j] < width`` (SCALE-Sim ``calc_ifmap_elem_addr``).  ``element_id``
-    maps the same entry to the index of a real (unpadded) input element, or -1 for padding.
+    ``pix`` rows are, per output pixel t, the address of its window's first tap and the input row and
+    column of that tap; ``tap`` rows are, per window tap j, its address offset and its row and column
+    offsets.  The entry is valid (has an address) when ``pix[1, t] + tap[1, j] < height`` and
+    ``pix[2, t] + tap[2, j] < width`` (SCALE-Sim ``calc_ifmap_elem_addr``).
     """
 
     images: int
@@ -93,14 +94,10 @@ class Im2col:
     pad: int
     real_h: int
     real_w: int
-    pixel_base: np.ndarray
-    pixel_row: np.ndarray
-    pixel_col: np.ndarray
-    pixel_img: np.ndarray
-    tap_offset: np.ndarray
-    tap_row: np.ndarray
-    tap_col: np.ndarray
-    tap_ch: np.ndarray
+    pix: np.ndarray        # (3, T_px) int64
+    tap: np.ndarray        # (3, window) int64
+    pixel_img: np.ndarray  # image of each output pixel
+    tap_ch: np.ndarray     # channel of each tap
 
     @property
     def n_addresses(self) -> int:
@@ -110,8 +107,8 @@ class Im2col:
     @property
     def all_inside(self) -> bool:
         """True when every window tap lies inside the addressed input (no -1 entries)."""
-        return (int(self.pixel_row.max() + self.tap_row.max()) < self.height
-                and int(self.pixel_col.max() + self.tap_col.max()) < self.width)
+        return (int(self.pix[1].max() + self.tap[1].max()) < self.height
+                and int(self.pix[2].max() + self.tap[2].max()) < self.width)
 
     @property
     def n_elements(self) -> int:
@@ -133,7 +130,6 @@ def im2col(layer: Layer) -> Im2col:
     tap = np.arange(layer.window, dtype=np.int64)
     trow, rest = np.divmod(tap, layer.s * cg)
     tcol, tch = np.divmod(rest, cg)
-    return Im2col(layer.n, height, width, cg, layer.padding, layer.h, layer.w,
-                  pixel_base=((img * height + prow) * width + pcol) * cg, pixel_row=prow, pixel_col=pcol,
-                  pixel_img=img, tap_offset=(trow * width + tcol) * cg + tch, tap_row=trow, tap_col=tcol,
-                  tap_ch=tch)
+    pix = np.stack([((img * height + prow) * width + pcol) * cg, prow, pcol])
+    taps = np.stack([(trow * width + tcol) * cg + tch, trow, tcol])
+    return Im2col(layer.n, height, width, cg, layer.padding, layer.h, layer.w, pix, taps, img, tch)

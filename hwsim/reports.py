@@ -44,10 +44,10 @@ _FLOAT_COLUMNS = {name for name in DETAILED_COLUMNS if name.endswith("Cycle")} |
 
 
 def _layers(frame: pd.DataFrame) -> pd.DataFrame:
-    """The per-layer rows of a simulate() frame (the ``total`` row dropped)."""
-    if "scalesim_total_cycles" not in frame:
-        raise HwsimError("expected the DataFrame returned by hwsim.simulate")
-    return frame[frame["layer"] != "total"].reset_index(drop=True)
+    """The per-layer rows of a simulate() frame (its last row, the totals, dropped)."""
+    if "scalesim_total_cycles" not in frame or frame["layer"].iloc[-1] != "total":
+        raise HwsimError("expected the DataFrame returned by hwsim.simulate (its last row is the totals)")
+    return frame.iloc[:-1].reset_index(drop=True)
 
 
 def report_tables(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -59,7 +59,7 @@ ERRORS = {
  L_FMROWS, L_INIT) = range(14)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # called per IFMAP entry: no call overhead
 def _ifmap_addr(check, t, j, pix, tap, height, width):
     """Address of IFMAP matrix entry (pixel t, tap j), -1 when the tap is outside the input.
 
@@ -78,53 +78,45 @@ def _skew_range(rho, prefix, data_rows, used):
 
 
 @njit(cache=True)
-def _ifmap_row(df, check, fc, fr, rho, R, C, Sr, Sc, T, pix, tap, height, width, buf):
-    """IFMAP addresses of demand row rho of fold (fc, fr) into buf; returns how many."""
-    n = 0
+def _ifmap_segment(df, fc, fr, rho, R, C, Sr, Sc, T):
+    """IFMAP entries of demand row rho of fold (fc, fr): (pixel t0 + dt * c, tap j0 + dj * c) for c
+    in [lo, hi], as (lo, hi, t0, dt, j0, dj)."""
     if df == WS:  # im2col[:, fr slice], prefix R rows, skewed
         lo, hi = _skew_range(rho, R, T, min(R, Sr - fr * R))
-        for c in range(lo, hi + 1):
-            a = _ifmap_addr(check, rho - R - c, fr * R + c, pix, tap, height, width)
-            if a >= 0:
-                buf[n] = a
-                n += 1
-    elif df == OS:  # im2col.T[:, pixel fr slice], skewed
+        return lo, hi, rho - R, -1, fr * R, 1
+    if df == OS:  # im2col.T[:, pixel fr slice], skewed
         lo, hi = _skew_range(rho, 0, T, min(R, Sr - fr * R))
-        for c in range(lo, hi + 1):
-            a = _ifmap_addr(check, fr * R + c, rho - c, pix, tap, height, width)
-            if a >= 0:
-                buf[n] = a
-                n += 1
-    else:  # IS: im2col.T[window fr slice, pixel fc slice], padded to R rows, flipped, not skewed
-        orow = R - 1 - rho
-        if rho < R and orow < min(R, Sr - fr * R):
-            for c in range(min(C, Sc - fc * C)):
-                a = _ifmap_addr(check, fc * C + c, fr * R + orow, pix, tap, height, width)
-                if a >= 0:
-                    buf[n] = a
-                    n += 1
-    return n
+        return lo, hi, fr * R, 1, rho, -1
+    orow = R - 1 - rho  # IS: im2col.T[tap fr slice, pixel fc slice], padded to R rows, flipped, not skewed
+    if rho < R and orow < min(R, Sr - fr * R):
+        return 0, min(C, Sc - fc * C) - 1, fc * C, 1, fr * R + orow, 0
+    return 0, -1, 0, 0, 0, 0
 
 
 @njit(cache=True)
-def _filter_row(df, fc, fr, rho, R, C, Sr, Sc, T, window, buf):
-    """FILTER addresses (filter k, tap i at k * window + i) of demand row rho of fold (fc, fr)."""
-    n = 0
+def _filter_segment(df, fc, fr, rho, R, C, Sr, Sc, T, window):
+    """FILTER addresses (filter k, tap i at k * window + i) of demand row rho of fold (fc, fr):
+    base + step * c for c in [lo, hi], as (lo, hi, base, step)."""
     if df == WS:  # filter[fr slice, fc slice], padded to R rows, flipped, not skewed
         orow = R - 1 - rho
         if rho < R and orow < min(R, Sr - fr * R):
-            for c in range(min(C, Sc - fc * C)):
-                buf[n] = (fc * C + c) * window + fr * R + orow
-                n += 1
-    elif df == OS:  # filter[:, fc slice], skewed
+            return 0, min(C, Sc - fc * C) - 1, fc * C * window + fr * R + orow, window
+        return 0, -1, 0, 0
+    if df == OS:  # filter[:, fc slice], skewed
         lo, hi = _skew_range(rho, 0, T, min(C, Sc - fc * C))
-        for c in range(lo, hi + 1):
-            buf[n] = (fc * C + c) * window + rho - c
-            n += 1
-    else:  # IS: filter[fr slice, :].T, prefix R rows, skewed
-        lo, hi = _skew_range(rho, R, T, min(R, Sr - fr * R))
-        for c in range(lo, hi + 1):
-            buf[n] = (rho - R - c) * window + fr * R + c
+        return lo, hi, fc * C * window + rho, window - 1
+    lo, hi = _skew_range(rho, R, T, min(R, Sr - fr * R))  # IS: filter[fr slice, :].T, prefix R rows, skewed
+    return lo, hi, (rho - R) * window + fr * R, 1 - window
+
+
+@njit(cache=True)
+def _ifmap_fill(lo, hi, t0, dt, j0, dj, check, pix, tap, height, width, buf):
+    """Write the addresses of an IFMAP segment into buf (taps outside the input skipped); return how many."""
+    n = 0
+    for c in range(lo, hi + 1):
+        a = _ifmap_addr(check, t0 + dt * c, j0 + dj * c, pix, tap, height, width)
+        if a >= 0:
+            buf[n] = a
             n += 1
     return n
 
@@ -155,35 +147,66 @@ def _trace(st, first, last, start_slot, stop_slot, valid_slot):
 
 
 @njit(cache=True)
+def _close_set(st, cycle):
+    """A set just filled: when it completes the window's 50 sets, prefetch and slide the window."""
+    st[E_COUNT] = 0
+    st[E_SET] += 1
+    if st[E_SET] != st[E_WIN] + SETS_PER_HALF:
+        return
+    if st[E_DONE] == 0:  # first prefetch: the active half, just before the first request
+        st[E_LEND] = st[E_FIRST] - 2
+        need = -(-(SETS_PER_HALF * st[E_ITEMS]) // st[E_BW])
+        st[E_LSTART] = st[E_LEND] - need + 1
+        st[E_DONE] = 1
+    elif st[E_LEND] - st[E_LSTART] + 1 <= 0:
+        st[ERROR] = 1
+    _trace(st, st[E_LSTART] + 1, st[E_LEND] + 1, E_TSTART, E_TSTOP, E_TVALID)
+    st[E_WIN] += SETS_PER_HALF
+    st[E_LSTART] = st[E_LEND] + 1
+    st[E_LEND] = cycle
+
+
+@njit(cache=True)
 def _estimate_row(st, set_of, buf, n, cycle):
-    """read_buffer_estimate_bw.service_reads for one row; returns the serviced cycle."""
+    """read_buffer_estimate_bw.service_reads for the n addresses of one row; returns the serviced cycle.
+
+    An address is a hit when it sits in a set of the current window or in the open set, i.e. when the
+    set it last went into is at or after the window's first set (``set_of[a] >= window_start``).
+    The hot state lives in locals; ``_close_set`` runs once every ``floor(words / 100)`` misses."""
+    if n > 0 and st[E_SEEN] == 0:  # first_request_rcvd_cycle
+        st[E_FIRST] = cycle
+        st[E_SEEN] = 1
+    window_start, current, count, items = st[E_WIN], st[E_SET], st[E_COUNT], st[E_ITEMS]
+    misses = 0
+    for i in range(n):
+        a = buf[i]
+        if set_of[a] >= window_start:
+            continue
+        set_of[a] = current
+        misses += 1
+        count += 1
+        if count == items:
+            st[E_COUNT], st[E_SET] = count, current
+            _close_set(st, cycle)
+            window_start, current, count = st[E_WIN], st[E_SET], st[E_COUNT]
+    st[E_COUNT], st[E_SET] = count, current
+    st[E_ACCESS] += misses
+    return cycle + 1
+
+
+@njit(cache=True)
+def _estimate_fresh(st, n, cycle):
+    """_estimate_row for n addresses never requested before (every one a miss), in bulk."""
     if st[E_SEEN] == 0 and n > 0:
         st[E_FIRST] = cycle
         st[E_SEEN] = 1
-    for i in range(n):
-        a = buf[i]
-        if set_of[a] >= st[E_WIN]:  # in a set of the current window, or in the open set
-            continue
-        set_of[a] = st[E_SET]
-        st[E_ACCESS] += 1
-        st[E_COUNT] += 1
-        if st[E_COUNT] != st[E_ITEMS]:
-            continue
-        st[E_COUNT] = 0
-        st[E_SET] += 1
-        if st[E_SET] != st[E_WIN] + SETS_PER_HALF:
-            continue
-        if st[E_DONE] == 0:  # first prefetch: the active half, just before the first request
-            st[E_LEND] = st[E_FIRST] - 2
-            need = -(-(SETS_PER_HALF * st[E_ITEMS]) // st[E_BW])
-            st[E_LSTART] = st[E_LEND] - need + 1
-            st[E_DONE] = 1
-        elif st[E_LEND] - st[E_LSTART] + 1 <= 0:
-            st[ERROR] = 1
-        _trace(st, st[E_LSTART] + 1, st[E_LEND] + 1, E_TSTART, E_TSTOP, E_TVALID)
-        st[E_WIN] += SETS_PER_HALF
-        st[E_LSTART] = st[E_LEND] + 1
-        st[E_LEND] = cycle
+    st[E_ACCESS] += n
+    while n > 0:
+        take = min(n, st[E_ITEMS] - st[E_COUNT])
+        st[E_COUNT] += take
+        n -= take
+        if st[E_COUNT] == st[E_ITEMS]:
+            _close_set(st, cycle)
     return cycle + 1
 
 
@@ -395,14 +418,6 @@ def _write_finish(ws, pidx, pfill, cycle):
 
 
 @njit(cache=True)
-def _read_row(mode, st, setof, ptr, lines, buf, n, cycle):
-    """One row through the IFMAP/FILTER read buffer of the bandwidth mode; returns the serviced cycle."""
-    if mode == CALC:
-        return _estimate_row(st, setof, buf, n, cycle)
-    return _lines_row(st, ptr, lines, buf, n, cycle)
-
-
-@njit(cache=True)
 def _edges(res, start_slot, n, out):
     """Keep the serviced cycle of the first and the last row holding requests (start_slot, start_slot + 1)."""
     if n > 0:
@@ -431,11 +446,24 @@ def _emulate(df, mode, check, R, C, Sr, Sc, T, pix, tap, height, width, window, 
         for fr in range(rf):
             for rho in range(fold_rows):
                 cycle = row + stall
-                n = _ifmap_row(df, check, fc, fr, rho, R, C, Sr, Sc, T, pix, tap, height, width, buf)
-                if_out = _read_row(mode, if_state, if_setof, if_ptr, if_lines, buf, n, cycle)
+                lo, hi, t0, dt, j0, dj = _ifmap_segment(df, fc, fr, rho, R, C, Sr, Sc, T)
+                n = _ifmap_fill(lo, hi, t0, dt, j0, dj, check, pix, tap, height, width, buf)
+                if mode == CALC:
+                    if_out = _estimate_row(if_state, if_setof, buf, n, cycle)
+                else:
+                    if_out = _lines_row(if_state, if_ptr, if_lines, buf, n, cycle)
                 _edges(res, R_IF_SSTART, n, if_out)
-                n = _filter_row(df, fc, fr, rho, R, C, Sr, Sc, T, window, buf)
-                fi_out = _read_row(mode, fi_state, fi_setof, fi_ptr, fi_lines, buf, n, cycle)
+                lo, hi, base, step = _filter_segment(df, fc, fr, rho, R, C, Sr, Sc, T, window)
+                n = max(0, hi - lo + 1)
+                if mode == CALC and df == WS:  # each weight is requested exactly once: all misses, in bulk
+                    fi_out = _estimate_fresh(fi_state, n, cycle)
+                else:
+                    for c in range(n):
+                        buf[c] = base + step * (lo + c)
+                    if mode == CALC:
+                        fi_out = _estimate_row(fi_state, fi_setof, buf, n, cycle)
+                    else:
+                        fi_out = _lines_row(fi_state, fi_ptr, fi_lines, buf, n, cycle)
                 _edges(res, R_FI_SSTART, n, fi_out)
                 n = _ofmap_count(df, fc, fr, rho, R, C, Sr, Sc, T)
                 if ws[W_PCOUNT] + n + 1 > pidx.shape[0]:  # room for this row's partial lines
@@ -471,7 +499,7 @@ def _estimate_state(words: int, bandwidth: int, n_addr: int) -> tuple[np.ndarray
     """Fresh state and address->set table of a CALC-mode read buffer of ``words`` words."""
     st = np.zeros(15, np.int64)
     st[E_ITEMS], st[E_BW] = words // 100, bandwidth
-    return st, np.full(n_addr, -1, np.int64)
+    return st, np.full(n_addr, -1, np.int32)  # int32 halves the cache footprint of the hot lookups
 
 
 def _lines_state(df: int, check: bool, op: int, shape: tuple, tables: tuple, words: int, bandwidth: int,
@@ -499,8 +527,7 @@ def emulate_layer(dataflow: int, user_mode: bool, rows: int, cols: int, sr: int,
     ``words`` and ``bandwidths`` are the (IFMAP, FILTER, OFMAP) buffer sizes in words and fill/drain
     bandwidths in words/cycle.  Returns the int64 vector indexed by the ``R_*`` constants.
     """
-    pix = np.ascontiguousarray(np.stack([tables.pixel_base, tables.pixel_row, tables.pixel_col]))
-    tap = np.ascontiguousarray(np.stack([tables.tap_offset, tables.tap_row, tables.tap_col]))
+    pix, tap = tables.pix, tables.tap
     n_if, n_fi = tables.n_addresses, window * (t if dataflow == IS else sc)  # FILTER: window x kg
     check = not tables.all_inside
     shape = (rows, cols, sr, sc, t)

@@ -32,37 +32,50 @@ from hwsim.mapping import DATAFLOW_CODES, Im2col
 WS, OS, IS = 0, 1, 2
 
 
+@njit(cache=True, inline="always")  # called per IFMAP entry: no call overhead
+def _element(t, j, pix, tap, img, ch, height, width, pad, real_h, real_w, cg):
+    """Index of the real input element at IFMAP entry (t, j), or -1 for padding or outside the input.
+
+    Without padding the entry's address already names the element (a one-to-one relabelling), so
+    distinct counts need no coordinates."""
+    y, x = pix[1, t] + tap[1, j], pix[2, t] + tap[2, j]
+    if pad == 0:
+        return pix[0, t] + tap[0, j] if (y < height and x < width) else -1
+    y, x = y - pad, x - pad
+    if y < 0 or y >= real_h or x < 0 or x >= real_w:
+        return -1
+    return ((img[t] * real_h + y) * real_w + x) * cg + ch[j]
+
+
 @njit(cache=True)
-def _tile_elements(df, R, C, Sr, Sc, pixr, tapr, pad, real_h, real_w, cg, n_elem):
+def _tile_elements(df, R, C, Sr, Sc, pix, tap, img, ch, height, width, pad, real_h, real_w, cg, n_ids):
     """Per fold (column folds outer): distinct real input elements of the fold's IFMAP tile, and how
     many of them no earlier fold touched."""
     rf, cf = -(-Sr // R), -(-Sc // C)
     distinct = np.zeros(rf * cf, np.int64)
     first = np.zeros(rf * cf, np.int64)
-    stamp = np.full(n_elem, -1, np.int64)
-    seen = np.zeros(n_elem, np.bool_)
+    stamp = np.full(n_ids, -1, np.int32)
+    seen = np.zeros(n_ids, np.bool_)
     for fc in range(cf if df == IS else 1):  # ws/os: a tile depends on the row fold only
         for fr in range(rf):
             f = fc * rf + fr
             if df == WS:
-                t_lo, t_hi, j_lo, j_hi = 0, pixr.shape[1], fr * R, min(Sr, fr * R + R)
+                t_lo, t_hi, j_lo, j_hi = 0, pix.shape[1], fr * R, min(Sr, fr * R + R)
             elif df == OS:
-                t_lo, t_hi, j_lo, j_hi = fr * R, min(Sr, fr * R + R), 0, tapr.shape[1]
+                t_lo, t_hi, j_lo, j_hi = fr * R, min(Sr, fr * R + R), 0, tap.shape[1]
             else:
                 t_lo, t_hi, j_lo, j_hi = fc * C, min(Sc, fc * C + C), fr * R, min(Sr, fr * R + R)
+            count, new = 0, 0
             for t in range(t_lo, t_hi):
                 for j in range(j_lo, j_hi):
-                    y = pixr[0, t] + tapr[0, j] - pad
-                    x = pixr[1, t] + tapr[1, j] - pad
-                    if y < 0 or y >= real_h or x < 0 or x >= real_w:
-                        continue
-                    e = ((pixr[2, t] * real_h + y) * real_w + x) * cg + tapr[2, j]
-                    if stamp[e] != f:
+                    e = _element(t, j, pix, tap, img, ch, height, width, pad, real_h, real_w, cg)
+                    if e >= 0 and stamp[e] != f:
                         stamp[e] = f
-                        distinct[f] += 1
+                        count += 1
                         if not seen[e]:
                             seen[e] = True
-                            first[f] += 1
+                            new += 1
+            distinct[f], first[f] = count, new
     if df != IS:
         for fc in range(1, cf):
             distinct[fc * rf:(fc + 1) * rf] = distinct[:rf]
@@ -88,10 +101,10 @@ def fold_traffic(config: ArrayConfig, sr: int, sc: int, t: int, window: int, tab
     """The :class:`FoldTraffic` of one group of a layer with GEMM mapping (sr, sc, t)."""
     R, C, df = config.rows, config.cols, DATAFLOW_CODES[config.dataflow]
     rf, cf = -(-sr // R), -(-sc // C)
-    pixr = np.ascontiguousarray(np.stack([tables.pixel_row, tables.pixel_col, tables.pixel_img]))
-    tapr = np.ascontiguousarray(np.stack([tables.tap_row, tables.tap_col, tables.tap_ch]))
-    distinct, first = _tile_elements(df, R, C, sr, sc, pixr, tapr, tables.pad, tables.real_h, tables.real_w,
-                                     tables.channels, tables.n_elements)
+    n_ids = tables.n_addresses if tables.pad == 0 else tables.n_elements
+    distinct, first = _tile_elements(df, R, C, sr, sc, tables.pix, tables.tap, tables.pixel_img, tables.tap_ch,
+                                     tables.height, tables.width, tables.pad, tables.real_h, tables.real_w,
+                                     tables.channels, n_ids)
     ifmap = first if first.sum() <= config.words("ifmap") else distinct
     fr = np.tile(np.arange(rf), cf)
     fc = np.repeat(np.arange(cf), rf)

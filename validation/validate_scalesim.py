@@ -4,6 +4,8 @@
                                                         # fixtures, compare hwsim column by column
     python validation/validate_scalesim.py --compare-only   # compare hwsim with stored fixtures
     python validation/validate_scalesim.py --random 50      # 50 random layers/arrays, not stored
+    python validation/validate_scalesim.py --resnet18       # also SCALE-Sim's ResNet-18 on a 32x32 array
+                                                            # (about 7 minutes of SCALE-Sim here)
 
 SCALE-Sim runs in its own virtual environment (``--venv``, default ``runs/scalesim-venv``, an
 ignored folder), created here when absent with ``pip install scalesim==3.0.0 "numpy<2.4"``; it is
@@ -28,10 +30,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hwsim import read_report, read_scalesim_cfg, read_topology_csv, report_tables, simulate  # noqa: E402
+from hwsim import HwsimError, read_report, read_scalesim_cfg, read_topology_csv, report_tables, simulate  # noqa: E402
 from hwsim.reports import REPORT_FILES  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "scalesim"
+STUDY = REPO / "studies" / "scalesim"
+RESNET18 = "resnet18_ws_32x32_calc"
 CONV_HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"
 GEMM_HEADER = "Layer, M, N, K,"
 LAYOUT_HEADER = ("Layer name, IFMAP Height Intraline Factor, IFMAP Width Intraline Factor, Filter Height Intraline "
@@ -161,6 +165,24 @@ def run_scalesim(python: Path, case: Case, cfg: Path, topo: Path, layout: Path, 
             shutil.copy(Path(tmp) / case.name / name, dest / name)
 
 
+def resnet18_fixture(python: Path) -> None:
+    """Run SCALE-Sim once on its ResNet-18 topology (32x32 ws, 64 KB, CALC) and store the fixture."""
+    folder = FIXTURES / RESNET18
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(STUDY / "ws_32x32_64kb.cfg", folder / "scale.cfg")
+    rows = (STUDY / "resnet18.csv").read_text().splitlines()
+    (folder / "topology.csv").write_text("\n".join(rows) + "\n")
+    layout = [f"{r.split(',')[0]},1,1,1,1,1,1,1,2,0,4,5,3,3,0,1,2,7,4,5,6," for r in rows[1:]]
+    (folder / "layout.csv").write_text("\n".join([LAYOUT_HEADER, *layout]) + "\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([python, "-c", RUNNER, folder / "scale.cfg", folder / "topology.csv",
+                              folder / "layout.csv", tmp, "conv"], check=True, capture_output=True, text=True).stdout
+        print(f"SCALE-Sim on ResNet-18: {out.strip()}")
+        run = read_scalesim_cfg(folder / "scale.cfg").run_name
+        for name in REPORT_FILES:
+            shutil.copy(Path(tmp) / run / name, folder / name)
+
+
 def compare(folder: Path, verbose: bool = True) -> int:
     """Compare hwsim with the SCALE-Sim reports in ``folder``; print per layer; return mismatches."""
     config = read_scalesim_cfg(folder / "scale.cfg", folder / "layout.csv")
@@ -194,13 +216,17 @@ def random_cases(python: Path, n: int, seed: int) -> int:
     bad = 0
     for i in range(n):
         user = bool(rng.integers(2))
-        bw = int(rng.integers(1, 9))
-        case = Case(f"random_{i}", str(rng.choice(["ws", "os", "is"])), int(rng.integers(2, 17)),
-                    int(rng.integers(2, 17)), tuple(int(v) for v in rng.integers(1, 4, size=3)),
+        bw = int(rng.integers(1, 13))
+        case = Case(f"random_{i}", str(rng.choice(["ws", "os", "is"])), int(rng.integers(1, 33)),
+                    int(rng.integers(1, 33)), tuple(int(v) for v in rng.integers(1, 5, size=3)),
                     "USER" if user else "CALC", bw, bw)
-        h = int(rng.integers(1, 14))
-        r = int(rng.integers(1, h + 1))
-        row = f"layer,{h},{h},{r},{r},{int(rng.integers(1, 9))},{int(rng.integers(1, 24))},{int(rng.integers(1, 4))}"
+        if rng.random() < 0.2:  # fully connected
+            row = f"layer,1,1,1,1,{int(rng.integers(1, 65))},{int(rng.integers(1, 41))},1"
+        else:
+            h = int(rng.integers(1, 17))
+            r = int(rng.integers(1, min(h, 7) + 1))
+            row = (f"layer,{h},{h},{r},{r},{int(rng.integers(1, 17))},{int(rng.integers(1, 41))},"
+                   f"{int(rng.integers(1, 4))}")
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             cfg, topo, layout = write_inputs(case, [row], folder)
@@ -209,7 +235,11 @@ def random_cases(python: Path, n: int, seed: int) -> int:
             except subprocess.CalledProcessError as exc:
                 print(f"{case} {row}: SCALE-Sim failed ({exc.stderr.decode().strip().splitlines()[-1]})")
                 continue
-            n_bad = compare(folder, verbose=False)
+            try:
+                n_bad = compare(folder, verbose=False)
+            except HwsimError as exc:  # SCALE-Sim ran but hwsim refused: a difference
+                print(f"{case} {row}: hwsim refused: {exc}")
+                n_bad = 1
             print(f"{case.name}: {case.dataflow} {case.rows}x{case.cols} {case.mode} bw {bw} kb {case.sram_kb} "
                   f"[{row}]: {'ok' if n_bad == 0 else f'{n_bad} differences'}", flush=True)
             bad += n_bad
@@ -223,6 +253,7 @@ def main() -> int:
     parser.add_argument("--compare-only", action="store_true", help="compare with the stored fixtures only")
     parser.add_argument("--random", type=int, default=0, help="also compare N random one-layer cases")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resnet18", action="store_true", help="also run SCALE-Sim on ResNet-18 (minutes)")
     args = parser.parse_args()
     bad = 0
     if not args.compare_only:
@@ -230,8 +261,10 @@ def main() -> int:
         for case in CASES:
             folder = FIXTURES / case.name
             run_scalesim(python, case, *write_inputs(case, GEMM_ROWS if case.gemm else CONV_ROWS, folder), folder)
-    for case in CASES:
-        bad += compare(FIXTURES / case.name)
+        if args.resnet18:
+            resnet18_fixture(python)
+    for folder in sorted(p for p in FIXTURES.iterdir() if (p / "scale.cfg").is_file()):
+        bad += compare(folder)
     if args.random:
         bad += random_cases(ensure_venv(args.venv), args.random, args.seed)
     print("hwsim matches SCALE-Sim on every column" if bad == 0 else f"{bad} differences")
