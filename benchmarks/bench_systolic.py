@@ -31,19 +31,19 @@ from validate_scalesim import RUNNER, ensure_venv  # noqa: E402
 STUDY = REPO / "studies" / "scalesim"
 
 
-def best_time(fn, repeats: int) -> float:
-    """Fastest of ``repeats`` wall-clock runs of ``fn()``, in seconds."""
+def best_time(fn, repeats: int) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of the fastest of ``repeats`` runs of ``fn()``."""
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append((time.perf_counter() - start, time.process_time() - cpu))
     return min(times)
 
 
-def scalesim_one_layer(python: Path, layer_row: str, cfg: Path) -> tuple[float, Path]:
-    """Seconds SCALE-Sim's API takes on one topology row (interpreter start-up excluded), and the
-    folder holding its reports."""
+def scalesim_one_layer(python: Path, layer_row: str, cfg: Path) -> tuple[float, float, Path]:
+    """Wall-clock and CPU seconds SCALE-Sim's API takes on one topology row (interpreter start-up
+    excluded), and the folder holding its reports."""
     tmp = Path(tempfile.mkdtemp(prefix="bench_scalesim_"))
     header = (STUDY / "resnet18.csv").read_text().splitlines()[0]
     (tmp / "topo.csv").write_text(f"{header}\n{layer_row}\n")
@@ -51,8 +51,8 @@ def scalesim_one_layer(python: Path, layer_row: str, cfg: Path) -> tuple[float, 
     (tmp / "layout.csv").write_text(f"header,\n{layer_row.split(',')[0]},{fields},\n")
     out = subprocess.run([python, "-c", RUNNER, cfg, tmp / "topo.csv", tmp / "layout.csv", tmp, "conv"], check=True,
                          capture_output=True, text=True).stdout
-    seconds = float(out.split("scalesim seconds")[-1])
-    return seconds, tmp / read_scalesim_cfg(cfg).run_name
+    wall, cpu = (float(v) for v in out.split("scalesim seconds")[-1].split("cpu"))
+    return wall, cpu, tmp / read_scalesim_cfg(cfg).run_name
 
 
 def main() -> int:
@@ -75,9 +75,11 @@ def main() -> int:
     total = frame.iloc[-1]
     print(f"ResNet-18 (SCALE-Sim topology, {len(layers)} layers), {config.dataflow} {config.rows}x{config.cols}, "
           f"64 KB buffers, CALC bandwidth")
-    print(f"  hwsim first call (Numba compile or cache load): {first:8.3f} s")
-    print(f"  hwsim whole network, best of {args.repeats}:             {whole:8.3f} s")
-    print(f"  hwsim whole network + SimPy timing at 16 words/cycle: {whole_simpy:8.3f} s")
+    print(f"  hwsim first call (Numba compile or cache load):       {first:8.3f} s wall")
+    print(f"  hwsim whole network, best of {args.repeats}:                   {whole[0]:8.3f} s wall, "
+          f"{whole[1]:.3f} s CPU")
+    print(f"  hwsim whole network + SimPy timing at 16 words/cycle: {whole_simpy[0]:8.3f} s wall, "
+          f"{whole_simpy[1]:.3f} s CPU")
     print(f"  totals: {total.macs:,} MACs, {total.scalesim_total_cycles:,} cycles (SCALE-Sim count), "
           f"utilisation {total.scalesim_overall_util:.2f} %, SRAM reads IFMAP {total.sram_ifmap_reads:,} "
           f"FILTER {total.sram_filter_reads:,}, DRAM reads (SCALE-Sim) IFMAP {total.scalesim_dram_ifmap_reads:,}")
@@ -86,12 +88,14 @@ def main() -> int:
     index = [layer.name for layer in layers].index(args.layer)
     row = (STUDY / "resnet18.csv").read_text().splitlines()[index + 1]
     layer_time = best_time(lambda: simulate([layers[index]], config), args.repeats)
-    scalesim_time, reports = scalesim_one_layer(ensure_venv(args.venv), row, cfg_path)
+    scalesim_wall, scalesim_cpu, reports = scalesim_one_layer(ensure_venv(args.venv), row, cfg_path)
     ours = report_tables(simulate([layers[index]], config))
     same = all((read_report(reports / name).to_numpy(float) == ours[name].to_numpy(float)).all()
                for name in REPORT_FILES)
-    print(f"  one layer ({args.layer}): SCALE-Sim {scalesim_time:.2f} s, hwsim {layer_time * 1e3:.1f} ms, "
-          f"{scalesim_time / layer_time:,.0f}x faster; reports {'identical' if same else 'DIFFER'}")
+    print(f"  one layer ({args.layer}): SCALE-Sim {scalesim_wall:.2f} s wall ({scalesim_cpu:.2f} s CPU), "
+          f"hwsim {layer_time[0] * 1e3:.1f} ms wall ({layer_time[1] * 1e3:.1f} ms CPU): "
+          f"{scalesim_wall / layer_time[0]:,.0f}x faster (CPU: {scalesim_cpu / layer_time[1]:,.0f}x); "
+          f"reports {'identical' if same else 'DIFFER'}")
     return 0 if same else 1
 
 

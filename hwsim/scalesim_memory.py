@@ -112,6 +112,11 @@ def _filter_segment(df, fc, fr, rho, R, C, Sr, Sc, T, window):
 @njit(cache=True)
 def _ifmap_fill(lo, hi, t0, dt, j0, dj, check, pix, tap, height, width, buf):
     """Write the addresses of an IFMAP segment into buf (taps outside the input skipped); return how many."""
+    if not check:  # every tap inside: a plain sum of two table entries (1-D views keep it tight)
+        base, offset = pix[0], tap[0]
+        for c in range(lo, hi + 1):
+            buf[c - lo] = base[t0 + dt * c] + offset[j0 + dj * c]
+        return max(0, hi - lo + 1)
     n = 0
     for c in range(lo, hi + 1):
         a = _ifmap_addr(check, t0 + dt * c, j0 + dj * c, pix, tap, height, width)

@@ -55,11 +55,11 @@ RUNNER = """
 import sys, time
 from scalesim.scale_sim import scalesim
 cfg, topo, layout, out, gemm = sys.argv[1:6]
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 sim = scalesim(save_disk_space=True, verbose=False, config=cfg, topology=topo, layout=layout,
                input_type_gemm=gemm == "gemm")
 sim.run_scale(top_path=out)
-print(f"scalesim seconds {time.perf_counter() - start}")
+print(f"scalesim seconds {time.perf_counter() - start} cpu {time.process_time() - cpu}")
 """
 
 
