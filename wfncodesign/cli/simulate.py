@@ -1,0 +1,48 @@
+"""``wfncodesign simulate``: run SCALE-Sim's own config and topology files through hwsim.
+
+Reads a SCALE-Sim ``.cfg`` and topology CSV (and its layout CSV when given) and writes, into
+``--out``, the three reports SCALE-Sim 3.0.0 writes (``COMPUTE_REPORT.csv``,
+``BANDWIDTH_REPORT.csv``, ``DETAILED_ACCESS_REPORT.csv``: same column names, layer order and
+number format, same figures) plus ``HWSIM_REPORT.csv``, every column of
+:func:`hwsim.simulate` (physical counts included) with a totals row.  Every file is written
+atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from compress.fileio import atomic_write_text
+from hwsim import read_scalesim_cfg, read_topology_csv, report_tables, report_text, simulate
+from wfncodesign.cli.common import print_table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("simulate", help="simulate a SCALE-Sim config and topology, write SCALE-Sim's reports",
+                       description="Run a SCALE-Sim .cfg and topology CSV through hwsim; write SCALE-Sim's "
+                                   "three reports and HWSIM_REPORT.csv (physical counts) into --out.")
+    p.add_argument("--config", required=True, help="SCALE-Sim .cfg file")
+    p.add_argument("--topology", required=True, help="SCALE-Sim topology CSV (conv rows, or GEMM M,N,K rows)")
+    p.add_argument("--layout", default=None, help="SCALE-Sim layout CSV (checked; one row per layer)")
+    p.add_argument("--format", choices=("auto", "conv", "gemm"), default="auto",
+                   help="topology format (default: from the header; 'Layer, M, N, K' is GEMM)")
+    p.add_argument("--out", required=True, help="folder for the reports")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = read_scalesim_cfg(args.config, args.layout)
+    layers = read_topology_csv(args.topology, gemm={"auto": None, "conv": False, "gemm": True}[args.format])
+    frame = simulate(layers, config)
+    out = Path(args.out)
+    for name, table in report_tables(frame).items():
+        atomic_write_text(out / name, report_text(table))
+    atomic_write_text(out / "HWSIM_REPORT.csv", frame.to_csv(index=False))
+    print_table(frame[["layer", "scalesim_total_cycles", "scalesim_stall_cycles", "scalesim_sram_ifmap_reads",
+                       "scalesim_sram_filter_reads", "scalesim_sram_ofmap_writes", "scalesim_dram_ifmap_reads",
+                       "scalesim_dram_filter_reads", "scalesim_dram_ofmap_writes"]],
+                title=f"{config.dataflow} {config.rows}x{config.cols}, {config.bandwidth_mode.upper()} bandwidth "
+                      f"({len(layers)} layers)")
+    print(f"\nwrote {', '.join(report_tables(frame))} and HWSIM_REPORT.csv to {out}")
+    return 0
