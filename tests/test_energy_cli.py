@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -49,6 +51,17 @@ def test_energy_command_writes_report(checkpoints, tmp_path, capsys):
     assert (out / "SIMULATION.csv").is_file()
     text = capsys.readouterr().out
     assert "energy per inference" in text and "shift_add-int8" in text
+
+
+def test_scalesim_config_and_options(checkpoints, tmp_path):
+    cfg = Path(__file__).resolve().parents[1] / "studies" / "scalesim" / "ws_32x32_64kb.cfg"
+    out = tmp_path / "c"
+    assert main(["energy", str(checkpoints / "fixed.pt"), "--config", str(cfg), "--datapath", "factorised",
+                 "--gate-zero-weights", "--weight-encoding", "entropy", "--dram", "hbm2", "--batch", "2",
+                 "--out", str(out)]) == 0
+    rep = pd.read_csv(out / "ENERGY_REPORT.csv")
+    assert (rep["batch"] == 2).all() and rep["weight_bits"].iloc[-1] < 4
+    assert main(["energy", str(checkpoints / "fixed.pt"), "--input-shape", "1,x", "--out", str(out)]) == 2
 
 
 def test_float_checkpoint_on_mac_and_refused_on_shift_add(checkpoints, tmp_path, capsys):
