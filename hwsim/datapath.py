@@ -169,7 +169,7 @@ def check_representable(values: np.ndarray, dp: Datapath) -> np.ndarray:
 
 def _as_datapath(datapath: str | Datapath, bits: int | None, options: dict) -> Datapath:
     if isinstance(datapath, Datapath):
-        if bits is not None and bits != datapath.bits or options:
+        if (bits is not None and bits != datapath.bits) or options:
             raise HwsimError("give either a Datapath object or a datapath name with bits and options, not both")
         return datapath
     return Datapath(kind=datapath, bits=8 if bits is None else bits, **options)

@@ -117,6 +117,37 @@ def check_workload(stats: WeightStats, dp: Datapath) -> None:
         check_representable(stats.codebook, dp)
 
 
+def _layer_bits(c: pd.Series, macs: int, a_bits: int, acc: int, wb: float, cb_bits: int,
+                decode_bits: int) -> dict[str, float]:
+    """Bits moved at each level by one layer, from its physical access counts ``c`` (elements)."""
+    # A layer whose partial sums spill to DRAM writes them after every row fold and reads them back
+    # (dram_ofmap_reads); the rest of its DRAM writes are the final outputs.
+    spill = int(c.dram_ofmap_reads)
+    final = int(c.dram_ofmap_writes) - spill
+    return {
+        "dram": (c.dram_ifmap_reads * a_bits + c.dram_filter_reads * wb + final * a_bits
+                 + 2 * spill * acc + cb_bits),
+        "sram_ifmap_read": c.sram_ifmap_reads * a_bits,
+        "sram_ifmap_write": c.dram_ifmap_reads * a_bits,  # fills from DRAM
+        "sram_filter_read": c.sram_filter_reads * wb,
+        "sram_filter_write": c.dram_filter_reads * wb + cb_bits,  # fills from DRAM, codebook values
+        "sram_ofmap_read": c.sram_ofmap_reads * acc + final * a_bits + spill * acc,  # + drains to DRAM
+        "sram_ofmap_write": c.sram_ofmap_writes * acc + spill * acc,  # + spilled sums coming back
+        # Each MAC slot latches activation and weight and updates its partial sum; plus one
+        # codebook-register read per weight decoded.
+        "registers": macs * (2 * a_bits + acc) + c.sram_filter_reads * decode_bits,
+    }
+
+
+def _total_row(df: pd.DataFrame, wbits: np.ndarray, stats: WeightStats) -> dict:
+    """The ``total`` row: sums of counts, bits and energies; the mean stored bits per weight."""
+    per_layer = ["layer", "kind", "batch", "act_zero_fraction", "weight_bits", "act_bits", "acc_bits"]
+    n = np.array([lw.n_weights for lw in stats.layers])
+    return {**df.drop(columns=per_layer).sum().to_dict(), "layer": "total", "kind": "",
+            "batch": int(df["batch"].max()), "act_zero_fraction": np.nan, "act_bits": df["act_bits"].iloc[0],
+            "acc_bits": df["acc_bits"].iloc[0], "weight_bits": float(np.dot(wbits, n) / n.sum())}
+
+
 def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datapath: Datapath,
                   sizes: MemorySizes, *, table: TechTable | None = None, dram: str | None = None,
                   weight_encoding: str = "auto", codebook_bits: int = 32,
@@ -141,64 +172,39 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
     terms = stats.terms() if dp.kind == "shift_add" else None
     u = unit_costs(dp, t)
     e_dram = t.dram(dram)
-    rd = {k: t.sram.read_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in ("ifmap", "filter", "ofmap")}
-    wr = {k: t.sram.write_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in ("ifmap", "filter", "ofmap")}
-    a_bits, acc = dp.bits, dp.accumulator_bits
+    buffers = ("ifmap", "filter", "ofmap")
+    rd = {k: t.sram.read_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in buffers}
+    wr = {k: t.sram.write_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in buffers}
     rows = []
     for i, (layer, lw) in enumerate(zip(layers, stats.layers)):
-        c = counts.iloc[i]
-        outputs = int(layer.n) * int(layer.out_h) * int(layer.out_w)
-        activations = int(layer.n) * int(layer.c) * int(layer.h) * int(layer.w)
-        lut_values = stats.nonzero_values_used(i) if dp.kind == "lut" else None
-        ops = layer_ops(dp, lw, outputs=outputs, activations=activations, terms=terms,
-                        lut_values=lut_values, act_zero=float(zeros[i]))
+        ops = layer_ops(dp, lw, outputs=layer.n * layer.out_h * layer.out_w,
+                        activations=layer.n * layer.c * layer.h * layer.w, terms=terms,
+                        lut_values=stats.nonzero_values_used(i) if dp.kind == "lut" else None,
+                        act_zero=float(zeros[i]))
         arith = ops_energy(ops, u)
-        cb_bits = stats.values_used(i) * codebook_bits if coded else 0
-        wb = float(wbits[i])
-        # Outputs: a layer whose partial sums spill to DRAM writes them after every row fold and reads
-        # them back (dram_ofmap_reads); the rest of the DRAM writes are the final outputs.
-        spill = int(c.dram_ofmap_reads)
-        final = int(c.dram_ofmap_writes) - spill
-        bits = {
-            "dram": (c.dram_ifmap_reads * a_bits + c.dram_filter_reads * wb + final * a_bits
-                     + 2 * spill * acc + cb_bits),
-            "sram_ifmap_read": c.sram_ifmap_reads * a_bits,
-            "sram_ifmap_write": c.dram_ifmap_reads * a_bits,  # fills from DRAM
-            "sram_filter_read": c.sram_filter_reads * wb,
-            "sram_filter_write": c.dram_filter_reads * wb + cb_bits,  # fills from DRAM
-            "sram_ofmap_read": c.sram_ofmap_reads * acc + final * a_bits + spill * acc,  # + drains to DRAM
-            "sram_ofmap_write": c.sram_ofmap_writes * acc + spill * acc,  # + spilled sums coming back
-            "registers": layer.macs * (2 * a_bits + acc) + (c.sram_filter_reads * dp.bits if coded else 0),
-        }
+        bits = _layer_bits(counts.iloc[i], layer.macs, dp.bits, dp.accumulator_bits, float(wbits[i]),
+                           stats.values_used(i) * codebook_bits if coded else 0, dp.bits if coded else 0)
         energy = {
             "dram": bits["dram"] * e_dram,
-            **{f"sram_{k}": bits[f"sram_{k}_read"] * rd[k] + bits[f"sram_{k}_write"] * wr[k]
-               for k in ("ifmap", "filter", "ofmap")},
+            **{f"sram_{k}": bits[f"sram_{k}_read"] * rd[k] + bits[f"sram_{k}_write"] * wr[k] for k in buffers},
             "registers": bits["registers"] * u.register_bit,
             "arithmetic": sum(arith.values()),
         }
         rows.append({
-            "layer": layer.name, "kind": layer.kind, "batch": int(layer.n), "macs": int(layer.macs),
+            "layer": layer.name, "kind": layer.kind, "batch": layer.n, "macs": layer.macs,
             "mults": ops.mults, "shifts": ops.shifts, "adds": ops.adds, "lookups": ops.lookups,
             "table_writes": ops.table_writes, "act_zero_fraction": float(zeros[i]),
-            "weight_bits": wb, "act_bits": a_bits, "acc_bits": acc,
+            "weight_bits": float(wbits[i]), "act_bits": dp.bits, "acc_bits": dp.accumulator_bits,
             "bits_dram": bits["dram"],
-            **{f"bits_sram_{k}": bits[f"sram_{k}_read"] + bits[f"sram_{k}_write"] for k in ("ifmap", "filter", "ofmap")},
+            **{f"bits_sram_{k}": bits[f"sram_{k}_read"] + bits[f"sram_{k}_write"] for k in buffers},
             "bits_registers": bits["registers"],
             **{f"{k}_pJ": v for k, v in energy.items()},
             **{f"{k}_pJ": v for k, v in arith.items()},
             "total_pJ": sum(energy.values()),
         })
     df = pd.DataFrame(rows)
-    total = df.drop(columns=["layer", "kind", "batch", "act_zero_fraction", "weight_bits", "act_bits",
-                             "acc_bits"]).sum()
-    total_row = {**total.to_dict(), "layer": "total", "kind": "", "batch": int(df["batch"].max()),
-                 "act_zero_fraction": np.nan, "act_bits": a_bits, "acc_bits": acc,
-                 "weight_bits": float(np.dot(wbits, [lw.n_weights for lw in stats.layers])
-                                      / sum(lw.n_weights for lw in stats.layers))}
-    df = pd.concat([df, pd.DataFrame([total_row])], ignore_index=True)
-    df.attrs.update(datapath=dp.label, weight_encoding=encoding, table=t.name,
-                    dram=dram or t.dram_default)
+    df = pd.concat([df, pd.DataFrame([_total_row(df, wbits, stats)])], ignore_index=True)
+    df.attrs.update(datapath=dp.label, weight_encoding=encoding, table=t.name, dram=dram or t.dram_default)
     return df
 
 

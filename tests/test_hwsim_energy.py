@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hwsim.simulate import simulate
 from hwsim.config import ArrayConfig
 from hwsim.datapath import KINDS, Datapath, price
-from hwsim.energy import COMPONENTS, check_workload, component_summary, energy_report, memory_sizes
+from hwsim.energy import ARITH_KINDS, COMPONENTS, check_workload, component_summary, energy_report, memory_sizes
 from hwsim.errors import HwsimError
 from hwsim.layers import Layer
 from hwsim.weightstats import analyse_weights
@@ -39,7 +39,7 @@ def _report(layers, dp, config=CONFIG, **kw):
 def _check_sums(rep):
     comp = rep[[f"{k}_pJ" for k in COMPONENTS]].sum(axis=1)
     np.testing.assert_allclose(comp, rep["total_pJ"], rtol=1e-12)
-    arith = rep[["mult_pJ", "shift_pJ", "add_pJ", "lookup_pJ"]].sum(axis=1)
+    arith = rep[[f"{k}_pJ" for k in ARITH_KINDS]].sum(axis=1)
     np.testing.assert_allclose(arith, rep["arithmetic_pJ"], rtol=1e-12)
     body, tot = rep.iloc[:-1], rep.iloc[-1]
     np.testing.assert_allclose(body["total_pJ"].sum(), tot["total_pJ"], rtol=1e-12)
