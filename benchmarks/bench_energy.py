@@ -98,8 +98,9 @@ def main() -> None:
     layers, cb = build_layers()
     n = sum(layer.n_weights for layer in layers)
     config = ArrayConfig(rows=32, cols=32, dataflow="ws", ifmap_sram_kb=64, filter_sram_kb=64, ofmap_sram_kb=64)
+    used = analyse_weights(layers).k
     print(f"ResNet-18 shapes: {len(layers)} layers, {n:,} weights, {sum(l.macs for l in layers):,} MACs, "
-          f"codebook of {cb.size} values; array 32x32 ws, 64 KB buffers")
+          f"{used} of the {cb.size} candidate values used; array 32x32 ws, 64 KB buffers")
     t0 = time.perf_counter()
     run_once(layers, config)
     print(f"first run (compiles or loads the Numba kernels): {time.perf_counter() - t0:.2f} s")
