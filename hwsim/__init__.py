@@ -6,13 +6,23 @@ tensors and codebook values as arrays and returns cycles, accesses and energy as
 Part 1, the array and memory model: :class:`Layer` (and :func:`layers_from_torch`,
 :func:`read_topology_csv`), :class:`ArrayConfig` (and :func:`read_scalesim_cfg`), and
 :func:`simulate`, whose counts agree with SCALE-Sim 3.0.0 on the same configuration.
+
+Part 2, energy: technology tables as data (:func:`load_table`, 45 nm by default), datapaths
+(:class:`Datapath`: mac, shift, shift_add, lut, factorised) and :func:`price` (pJ of one multiply
+by each value), the weight statistics of a network (:func:`analyse_weights`, Numba) and
+:func:`energy_report` (energy per inference by layer and component).
 """
 
 from hwsim.config import ArrayConfig, read_layout_csv, read_scalesim_cfg
+from hwsim.datapath import Datapath, price
+from hwsim.energy import energy_report, memory_sizes
 from hwsim.errors import HwsimError
 from hwsim.layers import Layer, layers_from_torch, read_topology_csv
 from hwsim.reports import read_report, report_tables, report_text
 from hwsim.simulate import simulate
+from hwsim.tables import TechTable, default_table, load_table
+from hwsim.weightstats import analyse_weights
 
-__all__ = ["ArrayConfig", "HwsimError", "Layer", "layers_from_torch", "read_layout_csv", "read_report",
-           "read_scalesim_cfg", "read_topology_csv", "report_tables", "report_text", "simulate"]
+__all__ = ["ArrayConfig", "Datapath", "HwsimError", "Layer", "TechTable", "analyse_weights", "default_table",
+           "energy_report", "layers_from_torch", "load_table", "memory_sizes", "price", "read_layout_csv",
+           "read_report", "read_scalesim_cfg", "read_topology_csv", "report_tables", "report_text", "simulate"]

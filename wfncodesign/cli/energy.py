@@ -1,0 +1,101 @@
+"""``wfncodesign energy``: energy per inference of a checkpoint on an accelerator datapath.
+
+Example::
+
+    wfncodesign energy lenet5.pt --model lenet5 --input-shape 1,28,28 --datapath shift_add \\
+        --config scalesim.cfg --out energy-lenet5
+
+Writes ``ENERGY_REPORT.csv`` (one row per layer and a total: MACs, operations by kind, bits moved
+at each level, energy by component in pJ), ``SIMULATION.csv`` (the array model's cycles and
+access counts) and, for a network with a codebook, ``PRICE_LIST.csv`` (pJ of one multiply by each
+codebook value), and prints the energy per inference by component.  Without ``--config`` the array
+is 32 x 32 PEs, weight stationary, with 64 KB buffers.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from compress.fileio import atomic_write_text
+from hwsim.config import read_scalesim_cfg
+from hwsim.datapath import price
+from hwsim.energy import COMPONENTS, ENCODINGS, component_summary
+from wfncodesign.cli.common import add_data_args, print_table
+from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
+from wfncodesign.energy import ModelEnergy, calibration_images, default_array, model_energy
+from wfncodesign.errors import WfnError
+from wfncodesign.models import MODELS, get_spec
+from wfncodesign.train import load_checkpoint
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("energy", help="energy per inference of a checkpoint on a datapath",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", help="a .pt written by train/fix (or a bare state_dict with --model)")
+    p.add_argument("--model", default=None, choices=sorted(MODELS), help="architecture of a bare state_dict")
+    p.add_argument("--input-shape", default=None,
+                   help="one input's shape C,H,W (default: the model's, e.g. 1,28,28 for lenet5)")
+    p.add_argument("--batch", type=int, default=1, help="inferences per batch (energy is reported per inference)")
+    add_datapath_args(p, default="mac")
+    p.add_argument("--config", default=None, help="SCALE-Sim .cfg of the array (default: 32x32 weight stationary, 64 KB buffers)")
+    p.add_argument("--dram", default=None, help="DRAM kind in the table (default: the table's default, lpddr4)")
+    p.add_argument("--weight-encoding", default="auto", choices=ENCODINGS,
+                   help="how weights are stored and moved (auto: codebook indices when narrower than the operands)")
+    p.add_argument("--calib-images", type=int, default=0,
+                   help="images of --data whose activations give each layer's zero fraction (0: assume dense)")
+    add_data_args(p)
+    p.add_argument("--out", required=True, help="output directory")
+    p.set_defaults(func=run)
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``'1,28,28' -> (1, 28, 28)`` (WfnError on anything else)."""
+    try:
+        shape = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        shape = ()
+    if not shape or any(d < 1 for d in shape):
+        raise WfnError(f"--input-shape must be positive integers separated by commas, e.g. 1,28,28; got {text!r}")
+    return shape
+
+
+def price_list(result: ModelEnergy, table) -> pd.DataFrame | None:
+    """pJ of one multiply by each codebook value and how many weights take it, or None without a codebook."""
+    stats = result.stats
+    if stats.codebook is None:
+        return None
+    return pd.DataFrame({"value": stats.codebook, "weights": stats.counts(), "terms": stats.terms(),
+                         "pJ": price(stats.codebook, result.datapath, table=table)})
+
+
+def run(args: argparse.Namespace) -> int:
+    model, meta = load_checkpoint(args.checkpoint, args.model)
+    shape = parse_shape(args.input_shape) if args.input_shape else get_spec(meta["model"]).input_shape
+    dp = datapath_from_args(args)
+    table = table_from_args(args)
+    config = read_scalesim_cfg(args.config) if args.config else default_array()
+    calib = calibration_images(args.data, args.data_dir, args.calib_images, args.seed) if args.calib_images else None
+    result = model_energy(model, shape, dp, config, batch=args.batch, calibration=calib, table=table,
+                          dram=args.dram, weight_encoding=args.weight_encoding)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "ENERGY_REPORT.csv", result.report.to_csv(index=False))
+    atomic_write_text(out / "SIMULATION.csv", result.simulation.to_csv(index=False))
+    prices = price_list(result, table)
+    if prices is not None:
+        atomic_write_text(out / "PRICE_LIST.csv", prices.to_csv(index=False))
+    rep = result.report
+    n = args.batch
+    per_layer = rep[["layer", "macs", "mults", "shifts", "adds", "lookups"]].copy()
+    for k in (*COMPONENTS, "total"):
+        per_layer[f"{k}_nJ"] = rep[f"{k}_pJ"] / n * 1e-3
+    print_table(per_layer, f"{meta['model']} on {dp.label}: energy per inference by layer (nJ)")
+    attrs = rep.attrs
+    print_table(component_summary(rep),
+                f"energy per inference (uJ): weights {attrs['weight_encoding']} "
+                f"({rep['weight_bits'].iloc[-1]:.3g} bits/weight), table {attrs['table']}, DRAM {attrs['dram']}")
+    print(f"\nwrote {out / 'ENERGY_REPORT.csv'}")
+    return 0

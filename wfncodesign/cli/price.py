@@ -1,0 +1,67 @@
+"""``wfncodesign price``: the energy of one multiply by each value on a datapath (pJ).
+
+Example: ``wfncodesign price --datapath shift_add --values 0.5,0.375,-0.125 --bits 8`` prints each
+value, its canonical signed-digit form and term count, its price, and the int/fp mac price of the
+same width beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+
+from compress.csd import csd_string
+from hwsim.datapath import Datapath, price
+from hwsim.kernels import signed_digit_count
+from wfncodesign.cli.common import print_table
+from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
+from wfncodesign.errors import WfnError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("price", help="energy of one multiply by each value on a datapath",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--values", required=True, help="comma-separated values, e.g. 0.5,0.375,-0.125")
+    add_datapath_args(p)
+    p.add_argument("--lut-reuse", type=float, default=None,
+                   help="lut: multiplies served by one activation's product table (adds the table build)")
+    p.add_argument("--group-size", type=float, default=None,
+                   help="factorised: activations per distinct weight per output (adds the shared multiply)")
+    p.set_defaults(func=run)
+
+
+def parse_values(text: str) -> np.ndarray:
+    """The comma-separated numbers of ``text`` as float64 (WfnError naming a bad one)."""
+    out = []
+    for item in text.split(","):
+        try:
+            out.append(float(item))
+        except ValueError:
+            raise WfnError(f"--values: {item.strip()!r} is not a number; give numbers separated by commas") from None
+    return np.array(out)
+
+
+def price_table(values: np.ndarray, dp: Datapath, table, lut_reuse: float | None = None,
+                group_size: float | None = None) -> pd.DataFrame:
+    """One row per value: signed-digit form and terms, pJ per multiply on ``dp`` and on a mac."""
+    p = price(values, dp, table=table, lut_reuse=lut_reuse, group_size=group_size)
+    mac = Datapath("mac", dp.bits, dp.number if dp.kind == "mac" else "int", dp.acc_bits, dp.gate_zero_weights)
+    p_mac = price(values, mac, table=table)
+    return pd.DataFrame({
+        "value": values, "csd": [csd_string(v) for v in values], "terms": signed_digit_count(values),
+        "pJ": p, f"{mac.label}_pJ": p_mac, "vs_mac": np.divide(p, p_mac, out=np.zeros_like(p), where=p_mac > 0),
+    })
+
+
+def run(args: argparse.Namespace) -> int:
+    values = parse_values(args.values)
+    dp = datapath_from_args(args)
+    table = table_from_args(args)
+    df = price_table(values, dp, table, args.lut_reuse, args.group_size)
+    print_table(df, f"price of one multiply on {dp.label} (acc {dp.accumulator_bits} bits), table {table.name}")
+    if dp.kind in ("lut", "factorised") and args.lut_reuse is None and args.group_size is None:
+        print("(marginal price: the shared table build / group multiply is spread over its uses by "
+              "--lut-reuse / --group-size, and counted in full by `wfncodesign energy`)")
+    return 0

@@ -1,0 +1,108 @@
+"""Energy per inference of a torch model on an accelerator: joins a model to hwsim.
+
+The model's Conv2d/Linear layers and their real weights come from
+:func:`hwsim.layers.layers_from_torch`; the array and memory model
+(:func:`hwsim.simulate.simulate`) gives each layer's physical access counts; the weight kernels
+(:func:`hwsim.weightstats.analyse_weights`) give the codebook statistics; and
+:func:`hwsim.energy.energy_report` prices it all on a datapath and technology table.  Activation
+sparsity, which the datapaths' zero-activation gating uses, is measured here on a calibration
+batch: the fraction of exact zeros in each layer's input (forward hooks, the same layer names as
+``layers_from_torch``: module names, ``#2`` for a module's second call).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from hwsim.config import ArrayConfig
+from hwsim.datapath import Datapath
+from hwsim.energy import check_workload, energy_report, memory_sizes
+from hwsim.kernels import count_zeros
+from hwsim.layers import Layer, layers_from_torch
+from hwsim.simulate import simulate
+from hwsim.tables import TechTable
+from hwsim.weightstats import WeightStats, analyse_weights
+from wfncodesign.errors import WfnError
+
+
+def default_array() -> ArrayConfig:
+    """The array used when none is given: 32 x 32 PEs, weight stationary, 64 KB buffers (SCALE-Sim's
+    ResNet-18 benchmark setting in issue 5)."""
+    return ArrayConfig(rows=32, cols=32, dataflow="ws", ifmap_sram_kb=64, filter_sram_kb=64, ofmap_sram_kb=64)
+
+
+@dataclass
+class ModelEnergy:
+    """A model's energy report (one row per layer + total), its simulation and weight statistics."""
+
+    report: pd.DataFrame
+    simulation: pd.DataFrame
+    stats: WeightStats
+    layers: list[Layer]
+    datapath: Datapath
+    config: ArrayConfig
+
+
+def activation_zero_fractions(model: nn.Module, images: torch.Tensor) -> dict[str, float]:
+    """Fraction of exact zeros in each Conv2d/Linear layer's input over ``images`` (N, C, H, W)."""
+    names = {m: name or type(m).__name__ for name, m in model.named_modules()}
+    zeros: dict[str, list[int]] = {}
+    calls: dict[str, int] = {}
+
+    def record(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        base = names[module]
+        calls[base] = calls.get(base, 0) + 1
+        name = base if calls[base] == 1 else f"{base}#{calls[base]}"
+        x = inputs[0].detach().cpu().numpy()
+        z = zeros.setdefault(name, [0, 0])
+        z[0] += count_zeros(x)
+        z[1] += x.size
+
+    hooks = [m.register_forward_hook(record) for m in names if isinstance(m, (nn.Conv2d, nn.Linear))]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(images)
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    return {name: z / n for name, (z, n) in zeros.items()}
+
+
+def calibration_images(dataset: str, data_dir: str | None, n: int, seed: int = 0) -> torch.Tensor:
+    """The first ``n`` validation images of ``dataset`` (N, C, H, W), normalised as in training."""
+    from wfncodesign.data import load_dataset
+
+    if n < 1:
+        raise WfnError(f"a calibration batch needs at least one image, got {n}")
+    val = load_dataset(dataset, data_dir, seed=seed).val
+    n = min(n, len(val))
+    return torch.stack([val[i][0] for i in range(n)])
+
+
+def model_energy(model: nn.Module, input_shape: tuple[int, ...], datapath: Datapath,
+                 config: ArrayConfig | None = None, *, batch: int = 1, calibration: torch.Tensor | None = None,
+                 table: TechTable | None = None, dram: str | None = None, weight_encoding: str = "auto",
+                 codebook: np.ndarray | None = None) -> ModelEnergy:
+    """Energy of one batch of ``batch`` inferences of ``model`` on ``datapath`` and ``config``.
+
+    ``calibration``: images whose activations give each layer's zero fraction (else 0: dense).
+    """
+    config = config or default_array()
+    layers = layers_from_torch(model, input_shape, batch=batch)
+    stats = analyse_weights(layers, codebook=codebook)
+    check_workload(stats, datapath)  # before the simulation: name a value the datapath cannot hold
+    act_zero = activation_zero_fractions(model, calibration) if calibration is not None else None
+    if act_zero is not None:
+        act_zero = {layer.name: act_zero.get(layer.name, 0.0) for layer in layers}
+    sim = simulate(layers, config)
+    report = energy_report(layers, sim, stats, datapath, memory_sizes(config), table=table, dram=dram,
+                           weight_encoding=weight_encoding, act_zero=act_zero)
+    return ModelEnergy(report, sim, stats, layers, datapath, config)
