@@ -17,7 +17,7 @@ from wfncodesign import __version__
 from wfncodesign.errors import WfnError
 
 # Subcommand modules under wfncodesign.cli, in the order --help lists them.
-COMMANDS = ["demo", "train", "eval", "fix", "encode", "decode", "inspect", "simulate", "price", "energy"]
+COMMANDS = ["demo", "train", "eval", "fix", "encode", "decode", "inspect", "simulate", "price", "energy", "study"]
 USER_ERRORS = (WfnError, CompressError, HwsimError, FileNotFoundError)
 
 

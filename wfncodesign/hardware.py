@@ -1,0 +1,179 @@
+"""Where the fixers and the studies meet the simulator.
+
+- Datapaths by name, as studies and the command line give them: a kind (``mac``, ``shift``,
+  ``shift_add``, ``lut``, ``factorised``) at the study's bit width, or a kind with a format and
+  width (``mac-fp32``, ``mac-int16``, ``mac-fp16``); a trailing ``+gated`` gates zero weights and
+  zero activations.
+- Accelerators: a SCALE-Sim ``.cfg`` file or inline :class:`hwsim.config.ArrayConfig` keys.
+- :func:`value_cost`: the price list the hardware-aware fixer asks (pJ of one multiply by each
+  candidate value on a datapath), and :func:`weight_usage`: how many MACs each weight takes part in.
+- :func:`trial_hardware`: a fixed model's energy per inference by component on every accelerator and
+  datapath of a study, and cycles, as one row of columns plus per-trial CSVs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from compress.codebook import Codebook
+from compress.fileio import atomic_write_text
+from compress.params import FlatParams
+from hwsim.config import ArrayConfig, read_scalesim_cfg
+from hwsim.datapath import KINDS, Datapath, price
+from hwsim.energy import COMPONENTS
+from hwsim.errors import HwsimError
+from hwsim.layers import layers_from_torch
+from wfncodesign.data import DataSplits
+from wfncodesign.energy import default_array, model_energy
+from wfncodesign.errors import WfnError
+
+DEFAULT_ACCELERATOR = "default"
+_DATAPATH = re.compile(r"^(?P<kind>[a-z_]+)(?:-(?P<number>int|fp)(?P<bits>\d+))?(?P<gated>\+gated)?$")
+
+
+def parse_datapath(name: str, bits: int = 8) -> Datapath:
+    """The :class:`~hwsim.datapath.Datapath` a name stands for (see the module docstring)."""
+    m = _DATAPATH.match(name)
+    if not m or m["kind"] not in KINDS:
+        raise WfnError(f"datapath {name!r} is unknown; use one of {list(KINDS)}, optionally with a format and "
+                       "width (mac-fp32, mac-int16) and +gated (e.g. shift_add+gated)")
+    gated = bool(m["gated"])
+    return Datapath(kind=m["kind"], bits=int(m["bits"]) if m["bits"] else bits, number=m["number"] or "int",
+                    gate_zero_weights=gated, gate_zero_activations=gated)
+
+
+def check_datapath(name: Any, where: str) -> None:
+    """WfnError naming ``where`` unless ``name`` is a datapath name."""
+    if not isinstance(name, str):
+        raise WfnError(f"{where}: datapath names are text, got {name!r}")
+    try:
+        parse_datapath(name)
+    except (WfnError, HwsimError) as exc:
+        raise WfnError(f"{where}: {exc}") from None
+
+
+_ARRAY_KEYS = {f.name for f in fields(ArrayConfig)}
+
+
+def check_accelerator(table: Any, base_dir: Path, where: str) -> dict[str, Any]:
+    """A validated accelerator table: ``{"config": <absolute .cfg path>}`` or ArrayConfig keys."""
+    if not isinstance(table, dict):
+        raise WfnError(f"{where}: expected a table (config = \"file.cfg\" or array keys), got {table!r}")
+    if "config" in table:
+        if set(table) != {"config"}:
+            raise WfnError(f"{where}: give either config = \"file.cfg\" or inline keys, not both ({sorted(table)})")
+        path = Path(table["config"])
+        path = path if path.is_absolute() else (base_dir / path).resolve()
+        read_scalesim_cfg(path)  # HwsimError naming the file, line and key
+        return {"config": str(path)}
+    unknown = sorted(set(table) - _ARRAY_KEYS)
+    if unknown:
+        raise WfnError(f"{where}: unknown key(s) {unknown}; allowed: ['config'] or {sorted(_ARRAY_KEYS)}")
+    try:
+        ArrayConfig(**table)
+    except (TypeError, HwsimError) as exc:
+        raise WfnError(f"{where}: {exc}") from None
+    return dict(table)
+
+
+def array_config(table: Mapping[str, Any] | None) -> ArrayConfig:
+    """The ArrayConfig of a validated accelerator table (the default array when None)."""
+    if table is None:
+        return default_array()
+    if "config" in table:
+        return read_scalesim_cfg(table["config"])
+    return ArrayConfig(**table)
+
+
+def value_cost(datapath: str | Datapath, bits: int = 8) -> Callable[[np.ndarray], np.ndarray]:
+    """``values -> pJ`` of one multiply by each value on ``datapath``: the fixer's price list.
+
+    Zero costs nothing on a datapath that skips it, but the popularity/price rule needs positive
+    prices, so every price is at least 1 % of the cheapest non-zero operation of the datapath.
+    """
+    dp = parse_datapath(datapath, bits) if isinstance(datapath, str) else datapath
+    floor = 0.01 * float(price(np.array([1.0]), dp)[0])
+
+    def cost(values: np.ndarray) -> np.ndarray:
+        return np.maximum(price(np.asarray(values, dtype=np.float64), dp), floor)
+
+    return cost
+
+
+def weight_usage(model: nn.Module, input_shape: tuple[int, ...], flat: FlatParams) -> np.ndarray:
+    """Shape (N,) float64: MACs per inference each weight of ``flat`` takes part in (biases: 0).
+
+    A conv weight is used once per output position, a linear weight once per inference: the
+    layer's MACs divided by its weights.  Biases are added, never multiplied, so they cost no
+    multiply and get usage 0.
+    """
+    layers = {layer.name: layer for layer in layers_from_torch(model, input_shape)}
+    usage = np.zeros(len(flat), dtype=np.float64)
+    for e in flat.entries:
+        module, _, kind = e.name.rpartition(".")
+        layer = layers.get(module)
+        if kind == "weight" and layer is not None:
+            usage[e.offset:e.stop] = layer.macs / max(layer.n_weights, 1)
+    return usage
+
+
+def calibration_batch(splits: DataSplits, n: int = 64, seed: int = 0) -> torch.Tensor:
+    """The first ``n`` validation images (N, C, H, W): their activations give zero fractions."""
+    x, _ = splits.val[list(range(min(n, len(splits.val))))]
+    return x
+
+
+def _prices_table(codebook: Codebook, datapaths: dict[str, Datapath]) -> pd.DataFrame:
+    table = pd.DataFrame({"value": codebook.values.astype(np.float64), "count": codebook.counts()})
+    for name, dp in datapaths.items():
+        try:
+            table[f"price_pj.{name}"] = price(codebook.values, dp)
+        except HwsimError:
+            table[f"price_pj.{name}"] = math.nan  # a value this datapath cannot represent
+    return table
+
+
+def trial_hardware(model: nn.Module, input_shape: tuple[int, ...], hardware: Any, calibration: torch.Tensor | None,
+                   codebook: Codebook | None, trial_dir: Path) -> dict[str, Any]:
+    """Energy per inference (pJ) by component on every accelerator and datapath, and cycles.
+
+    Columns: ``energy_pj.<acc>.<dp>`` (total), ``energy_pj.<acc>.<dp>.<component>``,
+    ``cycles.<acc>``, and ``hw_note.<acc>.<dp>`` where a datapath cannot run the network (a value it
+    cannot represent): those energies are NaN.  Writes ``energy_<acc>_<dp>.csv`` per pair and
+    ``codebook.csv`` (values, counts, price per datapath) into ``trial_dir``.
+    """
+    datapaths = {name: parse_datapath(name, hardware.bits) for name in hardware.datapaths}
+    accelerators = hardware.accelerators or {DEFAULT_ACCELERATOR: None}
+    encoding = "entropy" if hardware.weight_coding == "entropy" else "index"
+    cols: dict[str, Any] = {}
+    for acc, table in accelerators.items():
+        config = array_config(table)
+        for name, dp in datapaths.items():
+            key = f"{acc}.{name}"
+            try:
+                result = model_energy(model, input_shape, dp, config, calibration=calibration,
+                                      weight_encoding=encoding if codebook is not None else "dense",
+                                      codebook=None if codebook is None else codebook.values)
+            except HwsimError as exc:
+                cols[f"energy_pj.{key}"] = math.nan
+                cols[f"hw_note.{key}"] = str(exc)
+                continue
+            rep = result.report
+            total = rep[rep["layer"] == "total"].iloc[0]
+            cols[f"energy_pj.{key}"] = float(total["total_pJ"])
+            for comp in COMPONENTS:
+                cols[f"energy_pj.{key}.{comp}"] = float(total[f"{comp}_pJ"])
+            cols[f"cycles.{acc}"] = float(result.simulation.iloc[-1]["total_cycles"])
+            atomic_write_text(trial_dir / f"energy_{acc}_{name}.csv", rep.to_csv(index=False))
+    if codebook is not None:
+        atomic_write_text(trial_dir / "codebook.csv", _prices_table(codebook, datapaths).to_csv(index=False))
+    return cols

@@ -1,0 +1,131 @@
+"""Figures of a study, each saved as PNG and SVG: accuracy against energy per inference (Pareto
+front marked) for each datapath, accuracy against encoded size, one trial's codebook coloured by
+price, and per-layer energy by component.
+
+Inputs are the study's results table (one row per trial, columns as written by
+:mod:`wfncodesign.study.trials`) and per-trial artefacts (``codebook.csv``, ``energy_*.csv``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+MARKERS = "osD^v<>phX*"
+
+
+def pareto_mask(cost: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """Boolean mask of the points no other point beats (lower-or-equal cost and higher-or-equal
+    gain, strictly better in one)."""
+    cost, gain = np.asarray(cost, float), np.asarray(gain, float)
+    ok = np.isfinite(cost) & np.isfinite(gain)
+    mask = np.zeros(cost.shape, bool)
+    for i in np.flatnonzero(ok):
+        dominated = ok & (cost <= cost[i]) & (gain >= gain[i]) & ((cost < cost[i]) | (gain > gain[i]))
+        mask[i] = not dominated.any()
+    return mask
+
+
+def _save(fig: plt.Figure, out: Path, stem: str) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"{stem}.png", out / f"{stem}.svg"]
+    fig.savefig(paths[0], dpi=150, bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def _scatter_by_label(ax: plt.Axes, df: pd.DataFrame, x: str, y: str) -> None:
+    for i, (label, g) in enumerate(df.groupby("label", sort=True)):
+        ax.scatter(g[x], g[y], marker=MARKERS[i % len(MARKERS)], s=36, alpha=0.85, label=label)
+
+
+def _front_line(ax: plt.Axes, df: pd.DataFrame, x: str, y: str) -> None:
+    front = df[pareto_mask(df[x].to_numpy(), df[y].to_numpy())].sort_values(x)
+    if len(front):
+        ax.step(front[x], front[y], where="post", color="black", lw=1.2, ls="--", label="Pareto front")
+        ax.scatter(front[x], front[y], s=110, facecolors="none", edgecolors="black", lw=1.0)
+
+
+def accuracy_vs_energy(df: pd.DataFrame, columns: dict[str, str], out: Path, title: str) -> list[Path]:
+    """One panel per datapath: test accuracy (%) against energy per inference (nJ)."""
+    n = len(columns)
+    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), squeeze=False)
+    for ax, (name, col) in zip(axes[0], columns.items()):
+        d = df[["label", "accuracy", col]].dropna().assign(energy_nj=lambda t: t[col] / 1e3,
+                                                          acc=lambda t: 100 * t["accuracy"])
+        _scatter_by_label(ax, d, "energy_nj", "acc")
+        _front_line(ax, d, "energy_nj", "acc")
+        ax.set_xlabel("energy per inference (nJ)")
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=8, loc="lower right")
+    fig.suptitle(title)
+    return _save(fig, out, "accuracy_vs_energy")
+
+
+def accuracy_vs_size(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
+    """Test accuracy (%) against encoded size of the weights (KiB, log scale)."""
+    d = df[["label", "accuracy", "encoded_bytes"]].dropna().assign(
+        kib=lambda t: t["encoded_bytes"] / 1024, acc=lambda t: 100 * t["accuracy"])
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    _scatter_by_label(ax, d, "kib", "acc")
+    _front_line(ax, d, "kib", "acc")
+    ax.set_xscale("log")
+    ax.set_xlabel("encoded weights (KiB, log scale)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="lower right")
+    return _save(fig, out, "accuracy_vs_size")
+
+
+def codebook_prices(codebook: pd.DataFrame, price_col: str, out: Path, title: str) -> list[Path]:
+    """The codebook of one trial: a bar per value, height = weights using it (log), colour = price."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    prices = codebook[price_col].to_numpy(float)
+    norm = matplotlib.colors.Normalize(vmin=np.nanmin(prices), vmax=max(np.nanmax(prices), np.nanmin(prices) + 1e-12))
+    cmap = matplotlib.colormaps["viridis"]
+    x = np.arange(len(codebook))
+    ax.bar(x, codebook["count"], color=cmap(norm(prices)), width=0.85)
+    ax.set_yscale("log")
+    ax.set_xticks(x, [f"{v:.4g}" for v in codebook["value"]], rotation=90, fontsize=6 if len(x) > 24 else 8)
+    ax.set_xlabel("codebook value (sorted)")
+    ax.set_ylabel("weights using the value (log scale)")
+    sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+    bar = fig.colorbar(sm, ax=ax, label=f"price per multiply (pJ), {price_col.removeprefix('price_pj.')}")
+    bar.formatter.set_useOffset(False)  # equal prices must not turn into an offset like 1e-13+0.3
+    bar.update_ticks()
+    ax.set_title(title)
+    return _save(fig, out, "codebook_prices")
+
+
+def layer_energy(reports: dict[str, pd.DataFrame], components: list[str], out: Path, title: str) -> list[Path]:
+    """Stacked bars per layer: energy by component (nJ) for each named report (e.g. baseline, chosen)."""
+    names = list(reports)
+    layers = [lay for lay in reports[names[0]]["layer"] if lay != "total"]
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(layers) * len(names)), 4.4))
+    width = 0.8 / len(names)
+    colors = matplotlib.colormaps["tab10"]
+    x = np.arange(len(layers))
+    for j, name in enumerate(names):
+        rep = reports[name].set_index("layer").loc[layers]
+        bottom = np.zeros(len(layers))
+        for c_i, comp in enumerate(components):
+            vals = rep[f"{comp}_pJ"].to_numpy(float) / 1e3
+            ax.bar(x + (j - (len(names) - 1) / 2) * width, vals, width, bottom=bottom, color=colors(c_i),
+                   edgecolor="black" if j else "none", lw=0.4, label=comp if j == 0 else None)
+            bottom += vals
+    ax.set_xticks(x, layers, rotation=30, ha="right")
+    ax.set_ylabel("energy per inference (nJ)")
+    ax.set_title(f"{title}\n(bars left to right: {', '.join(names)})")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    return _save(fig, out, "layer_energy")

@@ -1,0 +1,155 @@
+"""``report.md`` of a study: tables of every trial, Pareto fronts per datapath, and the figures.
+
+Column conventions of the results table (written by :mod:`wfncodesign.study.trials` and
+:mod:`wfncodesign.hardware`): ``energy_pj.<accelerator>.<datapath>`` is the energy per inference,
+``energy_pj.<accelerator>.<datapath>.<component>`` its parts, ``cycles.<accelerator>`` the cycles.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from compress.fileio import atomic_write_text
+from wfncodesign.errors import WfnError
+from wfncodesign.study import plots
+from wfncodesign.study.store import ResultStore
+
+ENERGY_PREFIX = "energy_pj."
+COMPONENTS = ["dram", "sram_ifmap", "sram_filter", "sram_ofmap", "registers", "arithmetic"]
+
+
+def energy_columns(df: pd.DataFrame) -> dict[str, str]:
+    """``"<accelerator>/<datapath>" -> column`` of the total energy per inference."""
+    out = {}
+    for col in df.columns:
+        if col.startswith(ENERGY_PREFIX) and col.count(".") == 2:
+            _, acc, dp = col.split(".")
+            out[f"{acc}/{dp}"] = col
+    return out
+
+
+def settings_brief(df: pd.DataFrame) -> pd.Series:
+    """Per row, the settings that vary among trials of the same method, as ``k=v`` text."""
+    briefs = pd.Series("", index=df.index, dtype=object)
+    for method, g in df.groupby("method"):
+        settings = g["settings"].map(lambda s: json.loads(s) if isinstance(s, str) and s else {})
+        keys = sorted({k for s in settings for k in s})
+        varying = [k for k in keys if len({json.dumps(s.get(k), sort_keys=True) for s in settings}) > 1]
+        briefs[g.index] = settings.map(lambda s: ", ".join(f"{k}={_short(s.get(k))}" for k in varying))
+    return briefs
+
+
+def _short(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def summary_table(df: pd.DataFrame, brief: pd.Series | None = None) -> pd.DataFrame:
+    """One row per completed trial: what it is, accuracy, size and energy per inference (nJ).
+
+    ``brief``: settings text per row (default :func:`settings_brief` of ``df`` itself; pass the
+    brief of the whole study when ``df`` is a subset, so that the same settings are named).
+    """
+    ok = df[df["status"] == "ok"].copy()
+    brief = settings_brief(ok) if brief is None else brief.reindex(ok.index)
+    table = pd.DataFrame({
+        "trial": ok["trial_id"], "model": ok["model"], "method": ok["label"],
+        "settings": brief, "seed": ok["seed"],
+        "accuracy %": 100 * ok["accuracy"], "drop (pts)": 100 * ok["accuracy_drop"],
+        "unique (non-zero)": ok["unique_nonzero"], "entropy (bits, non-zero)": ok["entropy_bits_nonzero"],
+        "zeros %": 100 * ok["zero_fraction"], "encoded KiB": ok["encoded_bytes"] / 1024, "ratio": ok["ratio"],
+    })
+    for name, col in energy_columns(ok).items():
+        table[f"{name} nJ"] = ok[col] / 1e3
+    return table.sort_values(["model", "method", "accuracy %"], ascending=[True, True, False])
+
+
+def _markdown(df: pd.DataFrame) -> str:
+    def fmt(v):
+        if isinstance(v, float):
+            return "" if np.isnan(v) else f"{v:.4g}"
+        return str(v)
+
+    head = "| " + " | ".join(df.columns) + " |\n|" + "---|" * len(df.columns) + "\n"
+    return head + "".join("| " + " | ".join(fmt(v) for v in row) + " |\n" for row in df.itertuples(index=False))
+
+
+def choose_trial(df: pd.DataFrame, energy_col: str | None, trial: str | None) -> pd.Series | None:
+    """The trial to show in detail: ``trial`` if given, else the lowest-energy fixed trial within
+    0.5 points of its baseline's accuracy (else the most accurate fixed trial)."""
+    ok = df[(df["status"] == "ok") & (df["method"] != "baseline")]
+    if trial is not None:
+        hit = df[df["trial_id"] == trial]
+        if hit.empty:
+            raise WfnError(f"trial {trial!r} is not in this study; known: {sorted(df['trial_id'])}")
+        return hit.iloc[0]
+    if ok.empty:
+        return None
+    close = ok[ok["accuracy_drop"] <= 0.005]
+    if energy_col is not None and not close.empty and close[energy_col].notna().any():
+        return close.loc[close[energy_col].idxmin()]
+    return ok.loc[ok["accuracy"].idxmax()]
+
+
+def write_report(folder: str | Path, trial: str | None = None, datapath: str | None = None) -> Path:
+    """Write ``<folder>/report.md`` and ``<folder>/figures/``; return the report's path."""
+    folder = Path(folder)
+    df = ResultStore(folder).load()
+    if df.empty:
+        raise WfnError(f"{folder} holds no results.parquet rows; run `wfncodesign study run` first")
+    name = str(df["study"].iloc[0])
+    figs = folder / "figures"
+    ok = df[df["status"] == "ok"]
+    ecols = energy_columns(ok)
+    brief = settings_brief(ok)
+    if datapath is not None and datapath not in ecols:
+        raise WfnError(f"datapath {datapath!r} has no energy column; known: {sorted(ecols)}")
+    # Detail figures default to the datapath whose price differs value by value (the codesign target).
+    key = datapath or next((k for k in ecols if k.endswith("/shift_add")), next(iter(ecols), None))
+    lines = [f"# Study `{name}`", "", f"{len(df)} trials: {int((df['status'] == 'ok').sum())} completed, "
+             f"{int((df['status'] != 'ok').sum())} failed.", ""]
+    lines += ["## All trials", "", _markdown(summary_table(df)), ""]
+    if ecols:
+        plots.accuracy_vs_energy(ok, ecols, figs, f"{name}: accuracy against energy per inference")
+        lines += ["## Accuracy against energy per inference", "",
+                  "![accuracy vs energy](figures/accuracy_vs_energy.png)", ""]
+        for label, col in ecols.items():
+            d = ok[ok[col].notna()]
+            front = d[plots.pareto_mask(d[col].to_numpy(), d["accuracy"].to_numpy())]
+            lines += [f"### Pareto front on {label}", "", _markdown(summary_table(front, brief)), ""]
+    plots.accuracy_vs_size(ok, figs, f"{name}: accuracy against encoded size")
+    lines += ["## Accuracy against encoded size", "", "![accuracy vs size](figures/accuracy_vs_size.png)", ""]
+    lines += _detail(df, folder, figs, ecols.get(key) if key else None, key, trial)
+    failed = df[df["status"] != "ok"]
+    if not failed.empty:
+        lines += ["## Failed trials", "", _markdown(failed[["trial_id", "model", "method", "settings", "error"]]), ""]
+    return atomic_write_text(folder / "report.md", "\n".join(lines))
+
+
+def _detail(df, folder: Path, figs: Path, col: str | None, key: str | None, trial: str | None) -> list[str]:
+    chosen = choose_trial(df, col, trial)
+    if chosen is None or key is None:
+        return []
+    acc, dp = key.split("/")
+    tdir = folder / "trials" / chosen["trial_id"]
+    lines = [f"## Trial `{chosen['trial_id']}` in detail ({chosen['label']}, {chosen['model']})", ""]
+    cb_path = tdir / "codebook.csv"
+    if cb_path.is_file():
+        cb = pd.read_csv(cb_path)
+        if f"price_pj.{dp}" in cb.columns:
+            plots.codebook_prices(cb, f"price_pj.{dp}", figs,
+                                  f"codebook of {chosen['label']} ({chosen['trial_id']}), priced on {dp}")
+            lines += ["![codebook](figures/codebook_prices.png)", ""]
+    base = df[(df["method"] == "baseline") & (df["model"] == chosen["model"]) & (df["seed"] == chosen["seed"])]
+    reports = {}
+    for label, tid in (("baseline", base["trial_id"].iloc[0] if len(base) else None), ("chosen", chosen["trial_id"])):
+        p = folder / "trials" / str(tid) / f"energy_{acc}_{dp}.csv"
+        if tid is not None and p.is_file():
+            reports[label] = pd.read_csv(p)
+    if reports:
+        plots.layer_energy(reports, COMPONENTS, figs, f"per-layer energy on {acc}/{dp}")
+        lines += ["![per-layer energy](figures/layer_energy.png)", ""]
+    return lines
