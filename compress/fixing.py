@@ -27,11 +27,12 @@ Where this differs from their code, on purpose:
 - ties are broken deterministically (the first best candidate in sorted order; between equally
   distant weights, the smaller value);
 - speed: no ``|candidates| x N`` matrix.  The unfixed weights are sorted once per step (a stable
-  radix sort in Numba); the popularity of every candidate is a range count over the sorted values
-  (binary search for the cell edges, a Fenwick tree of the still-unfixed positions), and because
-  relative distance to ``c`` grows monotonically away from ``c`` on each side, the prefix is
-  collected by walking outward from ``c``'s position (union-find "next unfixed" pointers).  A step
-  costs O(N log N) for the sort plus O(log N) per fixed weight and O(|C| log N) per choice.
+  radix sort in Numba).  Relative distance to ``c`` grows monotonically away from ``c`` on each
+  side, so the prefix is collected by walking outward from ``c``'s position, and every choice fixes
+  a contiguous run of the still-unfixed sorted values: the fixed positions are a few merged
+  intervals.  The popularity of every candidate is then a range count (binary search for its cell
+  edges, minus the fixed positions inside).  A step costs one O(N) radix sort plus O(1) per fixed
+  weight and O((|C| + I) log N) per choice, I the number of intervals.
 
 Hardware-aware choice (the hook a later codesign loop uses; nothing here knows any hardware):
 given ``value_cost(values) -> prices`` (positive) and ``cost_exponent`` lambda > 0, the chosen
@@ -63,34 +64,43 @@ _MAX_DOUBLINGS = 64
 
 # --- sorting ----------------------------------------------------------------------------------
 @numba.njit(cache=True)
-def _orderable_keys(bits: np.ndarray, width: int) -> np.ndarray:
-    """uint64 keys that sort like the IEEE floats whose raw bits (``width`` 32 or 64) are given."""
-    n = bits.size
-    keys = np.empty(n, np.uint64)
-    sign = np.uint64(1) << np.uint64(width - 1)
-    full = (sign - np.uint64(1)) | sign
-    for i in range(n):
-        u = np.uint64(bits[i])
-        keys[i] = (~u & full) if (u & sign) != 0 else (u | sign)
+def _orderable_keys(bits: np.ndarray, free: np.ndarray, sign) -> np.ndarray:
+    """Unsigned keys that sort like the IEEE floats whose raw bits are ``bits[free]``."""
+    keys = np.empty(free.size, bits.dtype)
+    for i in range(free.size):
+        u = bits[free[i]]
+        keys[i] = ~u if (u & sign) != 0 else (u | sign)
     return keys
 
 
 @numba.njit(cache=True)
-def _radix_argsort(keys: np.ndarray, nbits: int) -> np.ndarray:
-    """Stable LSD radix argsort of uint64 ``keys`` whose values fit in ``nbits`` bits."""
+def _decode_keys(keys: np.ndarray, sign, ftype) -> np.ndarray:
+    """Shape like ``keys``, float64: the floats that :func:`_orderable_keys` turned into ``keys``."""
+    bits = np.empty_like(keys)
+    for i in range(keys.size):
+        k = keys[i]
+        bits[i] = (k ^ sign) if (k & sign) != 0 else ~k
+    floats = bits.view(ftype)
+    out = np.empty(keys.size, np.float64)
+    for i in range(keys.size):
+        out[i] = floats[i]
+    return out
+
+
+@numba.njit(cache=True)
+def _radix_sort(keys: np.ndarray, payload: np.ndarray, nbits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stable LSD radix sort of unsigned ``keys`` (``nbits`` wide), carrying ``payload`` along."""
     n = keys.size
     radix = 1 << _RADIX_BITS
     mask = np.uint64(radix - 1)
     npass = (nbits + _RADIX_BITS - 1) // _RADIX_BITS
     counts = np.zeros((npass, radix), np.int64)
     for i in range(n):
-        k = keys[i]
+        k = np.uint64(keys[i])
         for p in range(npass):
             counts[p, (k >> np.uint64(p * _RADIX_BITS)) & mask] += 1
-    order = np.arange(n)
-    order_b = np.empty(n, np.int64)
-    keys_a = keys.copy()
-    keys_b = np.empty_like(keys)
+    keys_a, keys_b = keys.copy(), np.empty_like(keys)
+    pay_a, pay_b = payload.copy(), np.empty_like(payload)
     offs = np.empty(radix, np.int64)
     for p in range(npass):
         if counts[p].max() == n:  # every key has the same digit here: the pass changes nothing
@@ -101,109 +111,76 @@ def _radix_argsort(keys: np.ndarray, nbits: int) -> np.ndarray:
             acc += counts[p, d]
         shift = np.uint64(p * _RADIX_BITS)
         for i in range(n):
-            d = (keys_a[i] >> shift) & mask
+            d = (np.uint64(keys_a[i]) >> shift) & mask
             j = offs[d]
             offs[d] = j + 1
             keys_b[j] = keys_a[i]
-            order_b[j] = order[i]
+            pay_b[j] = pay_a[i]
         keys_a, keys_b = keys_b, keys_a
-        order, order_b = order_b, order
-    return order
+        pay_a, pay_b = pay_b, pay_a
+    return keys_a, pay_a
+
+
+def sort_subset(values: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``values[free]`` sorted ascending (float64, shape (M,)) and the index into ``values`` of
+    each (int32 below 2**31 weights, else int64), ties in ``free`` order: a stable radix sort of
+    the IEEE bit patterns."""
+    v = np.ascontiguousarray(values)
+    if v.dtype == np.float32:
+        bits, sign, width, ftype = v.view(np.uint32), np.uint32(1 << 31), 32, np.float32
+    else:
+        v = v.astype(np.float64, copy=False)
+        bits, sign, width, ftype = v.view(np.uint64), np.uint64(1 << 63), 64, np.float64
+    # Positions fit in int32 for any realistic network; half the bytes to move per radix pass.
+    payload = free.astype(np.int32 if v.size < 2**31 else np.int64)
+    keys, order = _radix_sort(_orderable_keys(bits, free, sign), payload, width)
+    return _decode_keys(keys, sign, ftype), order
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:
     """Shape (N,) int64: the stable ascending argsort of float32/float64 ``values`` (no NaN)."""
-    v = np.ascontiguousarray(values)
-    if v.dtype == np.float32:
-        return _radix_argsort(_orderable_keys(v.view(np.uint32), 32), 32)
-    v = v.astype(np.float64, copy=False)
-    return _radix_argsort(_orderable_keys(v.view(np.uint64), 64), 64)
+    return sort_subset(values, np.arange(np.asarray(values).size))[1].astype(np.int64)
 
 
-# --- the still-unfixed positions of the sorted values -------------------------------------------
+# --- the fixed positions of the sorted values: disjoint intervals --------------------------------
+# Relative distance to a centre grows monotonically away from it on each side, so every choice fixes
+# every still-unfixed position between the outermost two it takes: the fixed positions of the
+# sorted vector are a union of intervals.  They are kept merged as sorted arrays S (starts) and E
+# (ends, exclusive); counting and skipping are binary searches, with no per-weight bookkeeping.
 @numba.njit(cache=True)
-def _find_next(nxt: np.ndarray, i: int) -> int:
-    """Smallest unfixed position >= i (len-1 of ``nxt`` when none), with path compression."""
-    r = i
-    while nxt[r] != r:
-        r = nxt[r]
-    while nxt[i] != r:
-        t = nxt[i]
-        nxt[i] = r
-        i = t
-    return r
+def _skip_left(starts: np.ndarray, ends: np.ndarray, p: int) -> int:
+    """Largest unfixed position <= p (-1 when none)."""
+    i = np.searchsorted(starts, p, side="right") - 1
+    if i >= 0 and p < ends[i]:
+        return starts[i] - 1
+    return p
 
 
 @numba.njit(cache=True)
-def _find_prev(prv: np.ndarray, i: int) -> int:
-    """Largest unfixed position <= i (-1 when none); ``prv`` is shifted by one slot."""
-    r = i + 1
-    while prv[r] != r:
-        r = prv[r]
-    j = i + 1
-    while prv[j] != r:
-        t = prv[j]
-        prv[j] = r
-        j = t
-    return r - 1
+def _skip_right(starts: np.ndarray, ends: np.ndarray, p: int) -> int:
+    """Smallest unfixed position >= p."""
+    i = np.searchsorted(starts, p, side="right") - 1
+    if i >= 0 and p < ends[i]:
+        return ends[i]
+    return p
 
 
 @numba.njit(cache=True)
-def _fenwick_full(n: int) -> np.ndarray:
-    """Fenwick tree over n positions, all present."""
-    tree = np.zeros(n + 1, np.int64)
-    for i in range(1, n + 1):
-        tree[i] += 1
-        j = i + (i & -i)
-        if j <= n:
-            tree[j] += tree[i]
-    return tree
-
-
-@numba.njit(cache=True)
-def _fenwick_prefix(tree: np.ndarray, i: int) -> int:
-    """How many positions in [0, i) are still present."""
-    s = 0
-    while i > 0:
-        s += tree[i]
-        i -= i & -i
-    return s
-
-
-@numba.njit(cache=True)
-def _range_counts(tree: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """Shape (K,) int64: present positions in each [starts[k], stops[k])."""
-    out = np.zeros(starts.size, np.int64)
-    for k in range(starts.size):
-        if stops[k] > starts[k]:
-            out[k] = _fenwick_prefix(tree, stops[k]) - _fenwick_prefix(tree, starts[k])
-    return out
-
-
-@numba.njit(cache=True)
-def _remove(nxt: np.ndarray, prv: np.ndarray, tree: np.ndarray, p: int) -> None:
-    nxt[p] = p + 1
-    prv[p + 1] = p
-    i = p + 1
-    while i < tree.size:
-        tree[i] -= 1
-        i += i & -i
-
-
-@numba.njit(cache=True)
-def _take_prefix(sv, nxt, prv, tree, lo, hi, start, c, zero, tol, need, out) -> int:
+def _take_prefix(sv, starts, ends, lo, hi, start, c, zero, tol, need, out):
     """Fix the unfixed positions in [lo, hi) nearest to ``c`` (relative distance; |w| for the zero
-    band) while the running mean distance stays <= ``tol``, at most ``need``; return how many
-    (their positions in ``out``)."""
-    left = _find_prev(prv, start - 1)
+    band) while the running mean distance stays <= ``tol``, at most ``need``.  Returns how many
+    (their positions in ``out``) and the span [first, last + 1) they cover."""
+    left = _skip_left(starts, ends, start - 1)
     if left < lo:
         left = -1
-    right = _find_next(nxt, start)
+    right = _skip_right(starts, ends, start)
     if right >= hi:
         right = -1
     total = 0.0
     npos = 0
     taken = 0
+    span_lo = hi
+    span_hi = lo
     while taken < need and (left >= 0 or right >= 0):
         kl = np.inf
         kr = np.inf
@@ -223,16 +200,56 @@ def _take_prefix(sv, nxt, prv, tree, lo, hi, start, c, zero, tol, need, out) -> 
         p = left if use_left else right
         out[taken] = p
         taken += 1
-        _remove(nxt, prv, tree, p)
+        span_lo = min(span_lo, p)
+        span_hi = max(span_hi, p + 1)
         if use_left:
-            left = _find_prev(prv, p - 1)
+            left = _skip_left(starts, ends, p - 1)
             if left < lo:
                 left = -1
         else:
-            right = _find_next(nxt, p + 1)
+            right = _skip_right(starts, ends, p + 1)
             if right >= hi:
                 right = -1
-    return taken
+    return taken, span_lo, span_hi
+
+
+class _FixedIntervals:
+    """The fixed positions of the sorted unfixed values, as merged disjoint intervals."""
+
+    def __init__(self) -> None:
+        self.starts = np.zeros(0, np.int64)
+        self.ends = np.zeros(0, np.int64)
+        self._cum = np.zeros(1, np.int64)
+
+    def add(self, a: int, b: int) -> None:
+        """Mark [a, b) fixed (it may cover earlier intervals and touch its neighbours)."""
+        i = int(np.searchsorted(self.ends, a, side="left"))
+        j = int(np.searchsorted(self.starts, b, side="right"))
+        if i < j:
+            a, b = min(a, int(self.starts[i])), max(b, int(self.ends[j - 1]))
+        self.starts = np.concatenate([self.starts[:i], [a], self.starts[j:]])
+        self.ends = np.concatenate([self.ends[:i], [b], self.ends[j:]])
+        self._cum = np.concatenate([[0], np.cumsum(self.ends - self.starts)])
+
+    def fixed_before(self, x: np.ndarray) -> np.ndarray:
+        """How many fixed positions lie in [0, x) for each x."""
+        if self.starts.size == 0:
+            return np.zeros(np.shape(x), np.int64)
+        k = np.searchsorted(self.starts, x, side="left")  # intervals starting before x
+        last_end = np.where(k > 0, self.ends[np.maximum(k - 1, 0)], 0)
+        return self._cum[k] - np.maximum(0, last_end - x)
+
+    def unfixed_in(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """How many unfixed positions lie in each [starts, stops)."""
+        return (stops - starts) - (self.fixed_before(stops) - self.fixed_before(starts))
+
+    def first_unfixed(self) -> int:
+        """Smallest unfixed position."""
+        return int(_skip_right(self.starts, self.ends, 0))
+
+    def last_unfixed(self, m: int) -> int:
+        """Largest unfixed position of m."""
+        return int(_skip_left(self.starts, self.ends, m - 1))
 
 
 # --- the candidate menu of one step -------------------------------------------------------------
@@ -368,13 +385,9 @@ def fix_to_target(
     if need == 0:
         return StepStats(0, 0, 0, 0, time.perf_counter() - t0)
     free = np.flatnonzero(~fixed)
-    order = stable_argsort(values[free])
-    pos2flat = free[order]
-    sv = values[pos2flat].astype(np.float64)
+    sv, pos2flat = sort_subset(values, free)
     m = sv.size
-    nxt = np.arange(m + 1)
-    prv = np.arange(m + 1)
-    tree = _fenwick_full(m)
+    done = _FixedIntervals()
     neg_hi = int(np.searchsorted(sv, -gamma0, side="right"))
     pos_lo = int(np.searchsorted(sv, gamma0, side="left"))
     menu = _Menu(delta_t, gamma0, max_order, float(np.abs(sv[[0, -1]]).max()), value_cost, cost_exponent, span)
@@ -382,11 +395,10 @@ def fix_to_target(
     out = np.empty(need, np.int64)
     level, tol, choices, doublings, stalled, top_level = 0, delta_t, 0, 0, 0, 0
     while need > 0:
-        first, last = _find_next(nxt, 0), _find_prev(prv, m - 1)
-        boundary = max(abs(sv[first]), abs(sv[last]))
+        boundary = max(abs(sv[done.first_unfixed()]), abs(sv[done.last_unfixed(m)]))
         cand, prices = menu.candidates(level, boundary, used)
         starts, stops = _popularity_ranges(sv, cand, gamma0, neg_hi, pos_lo)
-        counts = _range_counts(tree, starts, stops)
+        counts = done.unfixed_in(starts, stops)
         score = counts if prices is None else counts / prices**cost_exponent
         j = int(np.argmax(score))
         taken = 0
@@ -394,7 +406,8 @@ def fix_to_target(
             c = float(cand[j])
             lo, hi = (neg_hi, pos_lo) if c == 0 else ((pos_lo, m) if c > 0 else (0, neg_hi))
             start = min(max(int(np.searchsorted(sv, c, side="left")), lo), hi)
-            taken = _take_prefix(sv, nxt, prv, tree, lo, hi, start, c, c == 0, tol, need, out)
+            taken, span_lo, span_hi = _take_prefix(sv, done.starts, done.ends, lo, hi, start, c, c == 0,
+                                                   tol, need, out)
         if taken == 0:
             if level < menu.top:
                 level += 1
@@ -406,6 +419,7 @@ def fix_to_target(
                 if stalled > _MAX_DOUBLINGS:  # unreachable while a candidate has weights
                     raise CompressError(f"fixing made no progress at tolerance {tol:.3g}; this is a bug")
             continue
+        done.add(span_lo, span_hi)
         idx = pos2flat[out[:taken]]
         values[idx] = cand[j]
         fixed[idx] = True
