@@ -9,6 +9,7 @@ resume: finished rows are skipped and an unfinished run continues from its last 
 
     python studies/wfn_mnist_sweep.py --data-dir ../shared/data/mnist \
         --baselines runs/baselines --models lenet300 lenet5 --deltas 0.0075 0.01 0.015 0.03 --out runs/wfn
+    python studies/wfn_mnist_sweep.py ... --out runs/wfn --markdown     # print the table
 """
 
 from __future__ import annotations
@@ -57,6 +58,26 @@ def run_one(model_name: str, delta: float, args: argparse.Namespace, splits, ove
     }
 
 
+TABLE_COLUMNS = {
+    "model": "model", "delta": "delta", "tag": "variant", "baseline_accuracy": "baseline %",
+    "fixed_accuracy": "fixed %", "drop_points": "drop (points)", "unique_values": "unique",
+    "unique_nonzero": "unique non-zero", "entropy_bits": "entropy (bits)",
+    "entropy_bits_nonzero": "entropy non-zero", "zero_fraction": "zeros %", "highest_order": "max order",
+}
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The results as a Markdown table (the README's form)."""
+    t = table[list(TABLE_COLUMNS)].copy()
+    t["zero_fraction"] = 100 * t["zero_fraction"]
+    t["tag"] = t["tag"].replace("", "default")
+    fmt = {"baseline_accuracy": "{:.2f}", "fixed_accuracy": "{:.2f}", "drop_points": "{:+.2f}",
+           "entropy_bits": "{:.2f}", "entropy_bits_nonzero": "{:.2f}", "zero_fraction": "{:.1f}"}
+    rows = [[fmt.get(c, "{}").format(v) for c, v in r.items()] for r in t.to_dict(orient="records")]
+    lines = ["| " + " | ".join(TABLE_COLUMNS.values()) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
 def main(argv: list[str] | None = None) -> pd.DataFrame:
     """Run the sweep; return the table."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -70,6 +91,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                    help="other wfn settings, e.g. epochs_per_step=3 gamma=0.4 max_order=10")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--markdown", action="store_true", help="only print OUT's table as Markdown")
     args = p.parse_args(argv)
     overrides = dict(kv.split("=", 1) for kv in args.set)
     torch.manual_seed(args.seed)
@@ -77,6 +99,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     out.mkdir(parents=True, exist_ok=True)
     csv = out / "wfn_mnist_sweep.csv"
     table = pd.read_csv(csv, keep_default_na=False) if csv.is_file() else pd.DataFrame()
+    if args.markdown:
+        print(markdown(table))
+        return table
     splits = load_dataset("mnist", args.data_dir, seed=args.seed)
     for model_name in args.models:
         for delta in args.deltas:
