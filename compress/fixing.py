@@ -290,8 +290,8 @@ class _Menu:
             first_k = np.full(uniq.size, self.grid.size, np.int64)
             np.minimum.at(first_k, inv.reshape(-1), first)
             self.pool, self.pool_first = uniq, first_k
-            prices = check_prices(value_cost, mirror(uniq))
-            self.levels = np.unique(prices)
+            self._prices: dict[float, float] = {}
+            self.levels = np.unique(self.prices(mirror(uniq)))
             self.top = int(self.levels.size - 1)
         else:
             self.top = max_order
@@ -302,6 +302,13 @@ class _Menu:
             self._snapped[order] = snap_to_pot(self.grid, order, self.delta_t, self.gamma0, self.span).astype(np.float32)
         return self._snapped[order]
 
+    def prices(self, values: np.ndarray) -> np.ndarray:
+        """Shape like ``values``: their prices, asking ``value_cost`` only about values not seen yet."""
+        new = np.array([v for v in np.unique(values) if float(v) not in self._prices], dtype=values.dtype)
+        if new.size:
+            self._prices.update(zip(new.tolist(), check_prices(self.value_cost, new).tolist()))
+        return np.array([self._prices[float(v)] for v in values.tolist()], dtype=np.float64)
+
     def candidates(self, level: int, boundary: float, used: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Sorted float32 candidates at ``level`` for unfixed weights up to ``boundary``, and their
         prices (None when unpriced)."""
@@ -311,12 +318,12 @@ class _Menu:
             if self.priced:
                 pos = self.pool[self.pool_first < kmax]
                 cand = mirror(pos)
-                cand = cand[check_prices(self.value_cost, cand) <= self.levels[level]]
+                cand = cand[self.prices(cand) <= self.levels[level]]
                 cand = np.union1d(cand, np.zeros(1, np.float32))
             else:
                 cand = mirror(self.snapped(level)[:kmax])
             cand = np.union1d(cand, used).astype(np.float32)
-            prices = check_prices(self.value_cost, cand) if self.priced else None
+            prices = self.prices(cand) if self.priced else None
             self._cache = {key: (cand, prices)}  # the set only ever moves forward in a step
         return self._cache[key]
 

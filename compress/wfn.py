@@ -171,6 +171,7 @@ class WeightFixer:
     docstring).  ``scope``: which parameters of a model share the codebook.  ``work_dir``: where the
     state is checkpointed after every step (a run finds and resumes its own checkpoint there).
     After a run: :attr:`history` (one row per step), :attr:`codebook`, :attr:`values`.
+    Manual stepping: :meth:`begin` on values, then :meth:`fix_step` until :attr:`done`.
     """
 
     def __init__(self, config: WFNConfig | None = None, *, value_cost: ValueCost | None = None,
