@@ -22,6 +22,9 @@ Where this differs from their code, on purpose:
   every weight from scratch each step);
 - a weight is fixed only to a centre of its own sign, or to zero when ``|w| < gamma0`` (a relative
   distance above 1 would flip its sign);
+- every ``|w| < gamma0`` counts towards zero's popularity (their code counts only the weights
+  nearer to 0 than to +-gamma0, although it fixes every ``|w| < gamma0`` to zero once chosen), so
+  zero is chosen as soon as the small weights are the largest group;
 - optionally (``reuse_values``, off by default) the values already in use are candidates too, so
   that permanence need not grow the codebook with near-duplicates of values fixed under an
   earlier, looser ``delta_t`` (on the bundled MNIST subset and on Laplace vectors it changed the
