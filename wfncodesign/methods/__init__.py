@@ -12,7 +12,7 @@ import importlib
 from wfncodesign.methods.base import METHODS, FixOutcome, FixTarget, Method, get_method, register
 
 # Method modules, imported on first use of the registry.
-_MODULES: list[str] = ["kmeans", "moea", "pow2", "transform"]
+_MODULES: list[str] = ["kmeans", "moea", "pow2", "transform", "wfn"]
 
 for _name in _MODULES:
     importlib.import_module(f"wfncodesign.methods.{_name}")

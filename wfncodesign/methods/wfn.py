@@ -1,0 +1,63 @@
+"""The ``wfn`` method: Weight Fixing Networks (Subia-Waud and Dasmahapatra, ECCV 2022).
+
+Wraps :class:`compress.wfn.WeightFixer` for ``wfncodesign fix`` and the study runner.  With a model
+and data it fixes and retrains between steps (resumable: the state lives in the target's
+``work_dir``); with ``--no-train`` (or a bare weights file) it fixes one-shot.  Defaults are the
+paper's: delta 0.01, the 30..100 % schedule, 3 epochs per step, gamma0 = 2^-7, Adam lr 2e-5, clip
+0.5, regulariser gamma 0.4 and tau 0.05.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from compress.wfn import DEFAULT_SCHEDULE, WeightFixer, WFNConfig
+from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
+
+
+@dataclass
+class WfnSettings:
+    """Options of ``wfncodesign fix --method wfn`` (each becomes ``--option-name``)."""
+
+    delta: float = field(default=0.01, metadata={"help": "final relative tolerance; step t uses delta*max(1, T-t)"})
+    schedule: tuple[float, ...] = field(default=DEFAULT_SCHEDULE, metadata={
+        "help": "cumulative fractions fixed after each step, increasing, ending at 1.0"})
+    epochs_per_step: int = field(default=3, metadata={"help": "retraining epochs between fixing steps"})
+    gamma0: float = field(default=2.0**-7, metadata={"help": "weights with |w| below this are pruned to zero"})
+    max_order: int = field(default=10, metadata={
+        "help": "highest order: a codebook value is a sum of at most max_order+1 signed powers of two"})
+    reuse_values: bool = field(default=False, metadata={
+        "help": "offer values already in use as candidates in later steps"})
+    gamma: float = field(default=0.4, metadata={"help": "regulariser share of the cross-entropy (0: off)"})
+    tau: float = field(default=0.05, metadata={"help": "temperature of the regulariser's softmin attention"})
+    lr: float = field(default=2e-5, metadata={"help": "Adam learning rate of the retraining (fresh each step)"})
+    grad_clip: float | None = field(default=0.5, metadata={"help": "gradient-norm clip (none: off)"})
+
+    def __post_init__(self) -> None:
+        self.config()  # validate now, with the fixer's own messages
+
+    def config(self, seed: int = 0) -> WFNConfig:
+        """The :class:`WFNConfig` these settings stand for."""
+        return WFNConfig(delta=self.delta, schedule=self.schedule, epochs_per_step=self.epochs_per_step,
+                         gamma0=self.gamma0, max_order=self.max_order, reuse_values=self.reuse_values,
+                         reg_gamma=self.gamma, tau=self.tau, lr=self.lr, grad_clip=self.grad_clip, seed=seed)
+
+
+@register
+class WfnMethod(Method):
+    name = "wfn"
+    summary = "Weight Fixing Networks: one power-of-two codebook for the whole network, fixed step by step"
+    Settings = WfnSettings
+
+    def run(self, settings: WfnSettings, target: FixTarget) -> FixOutcome:
+        """Fix the target (retraining between steps when it has a model, data and train=True)."""
+        fixer = WeightFixer(settings.config(target.seed), work_dir=target.work_dir, device=target.device)
+        if target.train and target.model is not None and target.splits is not None:
+            train_loader, val_loader, _ = target.splits.loaders(target.batch_size, seed=target.seed)
+            fixer.fit(target.model, train_loader, val_loader, names=target.flat.names)
+            flat = target.flat.with_values(fixer.values)
+            return FixOutcome(flat, fixer.codebook, fixer.history, model=target.model)
+        flat = fixer.fix_flat(target.flat)
+        if target.model is not None:
+            flat.write_to_model(target.model)
+        return FixOutcome(flat, fixer.codebook, fixer.history, model=target.model)
