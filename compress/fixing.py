@@ -39,11 +39,19 @@ Where this differs from their code, on purpose:
   edges, minus the fixed positions inside).  A step costs one O(N) radix sort plus O(1) per fixed
   weight and O((|C| + I) log N) per choice, I the number of intervals.
 
-Hardware-aware choice (the hook a later codesign loop uses; nothing here knows any hardware):
-given ``value_cost(values) -> prices`` (positive) and ``cost_exponent`` lambda > 0, the chosen
-candidate maximises ``popularity / price**lambda`` instead of popularity, and escalation raises a
-*price ceiling* level by level (the distinct prices of all candidates up to ``max_order``, cheapest
-first: level L admits every candidate whose price is at most the L-th price) instead of the order.
+Hardware-aware choice (the hook the codesign loop uses; nothing here knows any hardware): given
+``value_cost(values) -> prices`` (positive) and ``cost_exponent`` lambda > 0,
+
+- the chosen candidate maximises ``popularity / price**lambda`` instead of popularity;
+- escalation raises a *price ceiling* level by level (the distinct prices of all candidates up to
+  ``max_order``, cheapest first: level L admits every candidate whose price is at most the L-th
+  price) instead of the order;
+- a cheaper value may take weights from further away: its tolerance is
+  ``tol * (p_max / price)**lambda`` (``p_max``: the dearest candidate up to ``max_order``, which
+  keeps ``tol``), capped at :data:`MAX_TOL`.  Ordering alone changes little, since every weight
+  must still land within ``tol`` of some value; scaling the error budget by price is what moves
+  weights onto cheap values, and the retraining between steps recovers the accuracy.
+
 With lambda == 0, or without ``value_cost``, the step is exactly the plain rule above.
 """
 
@@ -62,6 +70,9 @@ from compress.pot import FLOAT32_SPAN, geometric_grid, mirror, snap_to_pot
 ValueCost = Callable[[np.ndarray], np.ndarray]
 
 _RADIX_BITS = 11
+# Largest tolerance (mean relative distance) of any choice: beyond 0.5 a value could stand for
+# weights twice or half its size, and delta * T >= 1 would admit anything.
+MAX_TOL = 0.5
 # The tolerance doubles when even the highest level takes nothing; 2**64 times delta admits any weight.
 _MAX_DOUBLINGS = 64
 
@@ -417,8 +428,10 @@ def fix_to_target(
             c = float(cand[j])
             lo, hi = (neg_hi, pos_lo) if c == 0 else ((pos_lo, m) if c > 0 else (0, neg_hi))
             start = min(max(int(np.searchsorted(sv, c, side="left")), lo), hi)
+            tol_j = tol if prices is None else min(tol * (menu.levels[-1] / prices[j]) ** cost_exponent,
+                                                   max(tol, MAX_TOL))
             taken, span_lo, span_hi = _take_prefix(sv, done.starts, done.ends, lo, hi, start, c, c == 0,
-                                                   tol, need, out)
+                                                   tol_j, need, out)
         if taken == 0:
             if level < menu.top:
                 level += 1

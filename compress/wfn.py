@@ -50,7 +50,7 @@ from compress.attention import AttentionRegulariser, balanced_penalty
 from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.fileio import atomic_torch_save
-from compress.fixing import ValueCost, check_prices, fix_to_target
+from compress.fixing import MAX_TOL as MAX_DELTA_T, ValueCost, check_prices, fix_to_target
 from compress.params import FlatParams, ParamScope, scoped_parameter_names
 from compress.pot import FLOAT32_SPAN, SIGNIFICAND_BITS, candidate_values, geometric_grid, pot_order
 from compress.retrain import evaluate, seed_everything, select_device, train_epoch
@@ -60,8 +60,8 @@ DEFAULT_SCHEDULE: tuple[float, ...] = (0.3, 0.6, 0.8, 0.9, 0.95, 0.975, 0.99, 0.
 STATE_FORMAT = "wfncodesign-wfn-state-1"
 STATE_FILE = "wfn_state.pt"
 # delta * (T - t) can exceed 1 for a large delta; a relative tolerance of 1 or more admits sign
-# flips and makes the grid ratio (1+d)/(1-d) meaningless, so the early tolerance is capped here.
-MAX_DELTA_T = 0.5
+# flips and makes the grid ratio (1+d)/(1-d) meaningless, so the early tolerance is capped at
+# compress.fixing.MAX_TOL (imported as MAX_DELTA_T).
 
 
 @dataclass(frozen=True)

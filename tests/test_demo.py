@@ -1,22 +1,31 @@
-"""The demo: a trained baseline and its WFN-fixed version, with the size metrics in the table."""
+"""The main job: the demo study runs end to end and writes its report, table and figures."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from wfncodesign.demo import run_demo
+from wfncodesign.cli import main
+from wfncodesign.demo import demo_study_path
+from wfncodesign.study.config import expand_trials, load_study
+
+
+def test_demo_study_is_valid_and_covers_every_method():
+    config = load_study(demo_study_path())
+    methods = {t.method for t in expand_trials(config)}
+    assert {"wfn", "moea", "kmeans", "pow2", "dct"} <= methods
+    # Plain and hardware-aware WFN side by side.
+    assert {t.settings["cost_exponent"] for t in expand_trials(config) if t.method == "wfn"} == {0.0, 1.0}
 
 
 @pytest.mark.slow
-def test_demo_trains_fixes_and_reports(tmp_path):
-    table = run_demo(tmp_path, epochs=1, device="cpu", verbose=False, wfn_epochs_per_step=1)
-    assert table["method"].tolist() == ["float32 baseline", "WFN delta=0.01"]
-    base, wfn = table.iloc[0], table.iloc[1]
-    assert base["unique_values"] > 100_000 and wfn["unique_nonzero"] < 200
-    assert wfn["unique_values"] == wfn["unique_nonzero"] + 1  # zero is a value once pruned
-    assert 0 < wfn["entropy_bits_nonzero"] < 8 and wfn["zero_fraction"] > 0
-    assert wfn["test_accuracy"] > base["test_accuracy"] - 0.05
-    for name in ("summary.csv", "summary.json", "baseline.pt", "wfn.pt", "wfn_history.csv"):
-        assert (tmp_path / name).is_file()
-    assert len(pd.read_csv(tmp_path / "wfn_history.csv")) == 10
+def test_demo_command_writes_report_table_and_figures(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "report:" in text and "WFN" in text
+    for name in ("report.md", "results.parquet", "results.csv", "figures/accuracy_vs_energy.png",
+                 "figures/accuracy_vs_energy.svg", "figures/codebook_prices.png", "figures/layer_energy.png"):
+        assert (out / name).is_file(), name
+    # Resuming a finished demo reruns nothing.
+    assert main(["demo", "--out", str(out)]) == 0
+    assert "0 to run now" in capsys.readouterr().out

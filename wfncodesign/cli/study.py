@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 import pandas as pd
 
@@ -24,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--scheduler", default=None,
                    help="address of a running Dask distributed scheduler (tcp://host:8786) to run trials on")
     r.add_argument("--dry-run", action="store_true", help="list the trials and exit")
+    r.add_argument("--limit", type=int, default=None, help="run at most this many pending trials now")
+    r.add_argument("--epochs", type=int, default=None,
+                   help="train every baseline for this many epochs (a quick check of a long study; "
+                        "its trials are other trials than the full study's)")
     r.add_argument("--no-report", action="store_true", help="do not write report.md at the end")
     r.set_defaults(func=run_cmd)
     q = ssub.add_parser("report", help="write report.md and figures for a results folder")
@@ -39,14 +44,14 @@ def run_cmd(args: argparse.Namespace) -> int:
     from wfncodesign.study.runner import run_study
     from wfncodesign.study.trials import baseline_trials
 
-    config = load_study(args.study, data_dir=args.data_dir)
+    config = load_study(args.study, data_dir=args.data_dir, epochs=args.epochs)
     if args.dry_run:
         trials = baseline_trials(config) + expand_trials(config)
         print_table(pd.DataFrame([{"trial_id": t.trial_id, "model": t.model, "method": t.method,
-                                   "seed": t.seed, "settings": t.settings} for t in trials]),
+                                   "seed": t.seed, "settings": json.dumps(t.settings)} for t in trials]),
                     f"study {config.name!r}: {len(trials)} trials")
         return 0
-    df = run_study(config, args.out, workers=args.workers, scheduler=args.scheduler)
+    df = run_study(config, args.out, workers=args.workers, scheduler=args.scheduler, limit=args.limit)
     print_table(summary_table(df).drop(columns=["trial"]), f"study {config.name!r}: results")
     if not args.no_report:
         path = write_report(args.out)

@@ -5,6 +5,14 @@ and data it fixes and retrains between steps (resumable: the state lives in the 
 ``work_dir``); with ``--no-train`` (or a bare weights file) it fixes one-shot.  Defaults are the
 paper's: delta 0.01, the 30..100 % schedule, 3 epochs per step, gamma0 = 2^-7, Adam lr 2e-5, clip
 0.5, regulariser gamma 0.4 and tau 0.05.
+
+Hardware-aware fixing (the codesign loop): with ``cost_datapath`` (e.g. ``shift_add``) the fixer is
+handed :func:`wfncodesign.hardware.value_cost` (pJ of one multiply by each candidate value on that
+datapath, from :mod:`hwsim`) and ``cost_exponent`` lambda: each choice maximises
+``popularity / price**lambda`` and escalation follows price levels (:mod:`compress.fixing`); lambda = 0
+is plain WFN.  When the target has a model, every weight is weighted by how often it is used (MACs
+per inference of its layer per weight, :func:`wfncodesign.hardware.weight_usage`), so the history's
+``fixed_cost`` column is the arithmetic energy per inference (pJ) of the weights fixed so far.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from compress.wfn import DEFAULT_SCHEDULE, WeightFixer, WFNConfig
+from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 
 
@@ -32,15 +41,27 @@ class WfnSettings:
     tau: float = field(default=0.05, metadata={"help": "temperature of the regulariser's softmin attention"})
     lr: float = field(default=2e-5, metadata={"help": "Adam learning rate of the retraining (fresh each step)"})
     grad_clip: float | None = field(default=0.5, metadata={"help": "gradient-norm clip (none: off)"})
+    cost_datapath: str | None = field(default=None, metadata={
+        "help": "hardware-aware fixing: price candidates on this datapath (e.g. shift_add; none: plain WFN)"})
+    cost_exponent: float = field(default=0.0, metadata={
+        "help": "lambda: choose the candidate maximising popularity / price**lambda (0: plain WFN)"})
+    cost_bits: int = field(default=8, metadata={"help": "activation width of the pricing datapath"})
 
     def __post_init__(self) -> None:
         self.config()  # validate now, with the fixer's own messages
+        if self.cost_exponent > 0 and self.cost_datapath is None:
+            raise WfnError(f"cost_exponent {self.cost_exponent} needs cost_datapath (e.g. shift_add) to price values")
+        if self.cost_datapath is not None:
+            from wfncodesign.hardware import parse_datapath
+
+            parse_datapath(self.cost_datapath, self.cost_bits)
 
     def config(self, seed: int = 0) -> WFNConfig:
         """The :class:`WFNConfig` these settings stand for."""
         return WFNConfig(delta=self.delta, schedule=self.schedule, epochs_per_step=self.epochs_per_step,
                          gamma0=self.gamma0, max_order=self.max_order, reuse_values=self.reuse_values,
-                         reg_gamma=self.gamma, tau=self.tau, lr=self.lr, grad_clip=self.grad_clip, seed=seed)
+                         reg_gamma=self.gamma, tau=self.tau, lr=self.lr, grad_clip=self.grad_clip,
+                         cost_exponent=self.cost_exponent, seed=seed)
 
 
 @register
@@ -51,7 +72,8 @@ class WfnMethod(Method):
 
     def run(self, settings: WfnSettings, target: FixTarget) -> FixOutcome:
         """Fix the target (retraining between steps when it has a model, data and train=True)."""
-        fixer = WeightFixer(settings.config(target.seed), work_dir=target.work_dir, device=target.device)
+        fixer = WeightFixer(settings.config(target.seed), work_dir=target.work_dir, device=target.device,
+                            **_hardware_hook(settings, target))
         if target.train and target.model is not None and target.splits is not None:
             train_loader, val_loader, _ = target.splits.loaders(target.batch_size, seed=target.seed)
             fixer.fit(target.model, train_loader, val_loader, names=target.flat.names)
@@ -61,3 +83,15 @@ class WfnMethod(Method):
         if target.model is not None:
             flat.write_to_model(target.model)
         return FixOutcome(flat, fixer.codebook, fixer.history, model=target.model)
+
+
+def _hardware_hook(settings: WfnSettings, target: FixTarget) -> dict:
+    """``value_cost`` and ``usage`` for the fixer when the settings name a pricing datapath."""
+    if settings.cost_datapath is None:
+        return {}
+    from wfncodesign.hardware import value_cost, weight_usage
+
+    hook = {"value_cost": value_cost(settings.cost_datapath, settings.cost_bits)}
+    if target.model is not None and target.splits is not None:
+        hook["usage"] = weight_usage(target.model, target.splits.input_shape, target.flat)
+    return hook

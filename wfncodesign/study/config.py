@@ -75,6 +75,13 @@ class ModelEntry:
     batch_size: int | None = None
     checkpoint: Path | None = None
 
+    @property
+    def key(self) -> str:
+        """What distinguishes this baseline from the recipe's (empty when nothing does)."""
+        parts = [f"{k}={v}" for k, v in (("epochs", self.epochs), ("lr", self.lr), ("batch_size", self.batch_size),
+                                          ("checkpoint", self.checkpoint)) if v is not None]
+        return ",".join(parts)
+
 
 @dataclass(frozen=True)
 class MethodEntry:
@@ -121,8 +128,9 @@ class StudyConfig:
     source: Path | None = None
 
 
-def load_study(path: str | Path, data_dir: str | Path | None = None) -> StudyConfig:
-    """Read and validate the study TOML at ``path``; ``data_dir`` overrides the file's own."""
+def load_study(path: str | Path, data_dir: str | Path | None = None, epochs: int | None = None) -> StudyConfig:
+    """Read and validate the study TOML at ``path``; ``data_dir`` overrides the file's own, and
+    ``epochs`` every baseline's training epochs (a quick check of a long study)."""
     p = Path(path)
     if not p.is_file():
         raise WfnError(f"study file {p} does not exist")
@@ -130,6 +138,8 @@ def load_study(path: str | Path, data_dir: str | Path | None = None) -> StudyCon
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise WfnError(f"{p}: not valid TOML ({exc})") from exc
+    if epochs is not None:
+        raw["models"] = [{**m, "epochs": epochs} if isinstance(m, dict) else m for m in raw.get("models", [])]
     return parse_study(raw, base_dir=p.parent, where=str(p), data_dir=data_dir, source=p)
 
 
@@ -246,16 +256,20 @@ class TrialSpec:
     seed: int
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    baseline: str = ""
 
     @property
     def trial_id(self) -> str:
-        """A stable id of the trial's identity (model, method, settings, seed, parameter scope)."""
+        """A stable id of the trial's identity (model and its baseline, method, settings, seed,
+        parameter scope): a trial on a differently trained baseline is another trial."""
         import hashlib
         import json
 
         ident = [self.model, self.method, self.settings, self.seed]
         if self.include or self.exclude:
             ident.append([list(self.include), list(self.exclude)])
+        if self.baseline:
+            ident.append(self.baseline)
         key = json.dumps(ident, sort_keys=True, default=str)
         return hashlib.sha1(key.encode()).hexdigest()[:12]
 
@@ -272,5 +286,5 @@ def expand_trials(config: StudyConfig) -> list[TrialSpec]:
                 full = settings_to_dict(settings_from_mapping(cls, combo))
                 for seed in config.seeds:
                     trials.append(TrialSpec(model.name, entry.method, entry.label, full, seed,
-                                            entry.include, entry.exclude))
+                                            entry.include, entry.exclude, model.key))
     return trials

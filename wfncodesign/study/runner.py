@@ -19,15 +19,16 @@ from typing import Callable, Iterator
 import pandas as pd
 import torch
 
-from compress.fileio import atomic_write_text
 from wfncodesign.study.config import StudyConfig, TrialSpec, expand_trials
 from wfncodesign.study.store import ResultStore
 from wfncodesign.study.trials import TrialContext, baseline_trials, prepare_baselines, run_trial
 
 
 def run_study(config: StudyConfig, out_dir: str | Path, workers: int | None = None,
-              scheduler: str | None = None, echo: Callable[[str], None] = print) -> pd.DataFrame:
-    """Run every trial of ``config`` not yet completed in ``out_dir``; return the results table."""
+              scheduler: str | None = None, limit: int | None = None,
+              echo: Callable[[str], None] = print) -> pd.DataFrame:
+    """Run every trial of ``config`` not yet completed in ``out_dir`` (at most ``limit`` of them);
+    return the results table."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if config.source is not None:
@@ -36,9 +37,9 @@ def run_study(config: StudyConfig, out_dir: str | Path, workers: int | None = No
     baselines = prepare_baselines(config, out, echo)
     trials = baseline_trials(config) + expand_trials(config)
     done = store.completed_ids()
-    pending = [t for t in trials if t.trial_id not in done]
-    echo(f"study {config.name!r}: {len(trials)} trials, {len(trials) - len(pending)} already done, "
-         f"{len(pending)} to run -> {out}")
+    pending = [t for t in trials if t.trial_id not in done][:limit]
+    echo(f"study {config.name!r}: {len(trials)} trials, {len(done & {t.trial_id for t in trials})} already done, "
+         f"{len(pending)} to run now -> {out}")
     if not pending:
         return store.load()
     n_workers = _workers(workers, len(pending), scheduler)
@@ -52,7 +53,6 @@ def run_study(config: StudyConfig, out_dir: str | Path, workers: int | None = No
             echo(f"trial {row['trial_id']} ({row['model']} {row['method']} {row['settings']}) failed: {row['error']}")
     if failures:
         echo(f"{failures} trial(s) failed; their errors are in results.csv; `study run` again retries them")
-    atomic_write_text(out / "DONE", f"{len(trials)} trials\n")
     return store.load()
 
 

@@ -36,7 +36,7 @@ from wfncodesign.data import load_dataset
 from wfncodesign.methods import FixTarget, get_method
 from wfncodesign.models import get_spec
 from wfncodesign.settings import settings_from_mapping
-from wfncodesign.study.config import StudyConfig, TrialSpec
+from wfncodesign.study.config import ModelEntry, StudyConfig, TrialSpec
 from wfncodesign.train import TrainConfig, load_checkpoint, save_checkpoint, train_model
 
 BASELINE = "baseline"
@@ -52,9 +52,10 @@ class TrialContext:
     threads: int = 1
 
 
-def baseline_path(out: Path, model: str, seed: int) -> Path:
-    """Where the study keeps the baseline of ``model`` trained with ``seed``."""
-    return out / "baselines" / f"{model}-seed{seed}.pt"
+def baseline_path(out: Path, entry: ModelEntry, seed: int) -> Path:
+    """Where the study keeps the baseline of ``entry`` trained with ``seed`` (recipe overrides in the name)."""
+    suffix = "".join(f"-{k}{v}" for k, v in (("e", entry.epochs), ("lr", entry.lr), ("b", entry.batch_size)) if v is not None)
+    return out / "baselines" / f"{entry.name}-seed{seed}{suffix}.pt"
 
 
 def prepare_baselines(config: StudyConfig, out: Path, echo: Callable[[str], None] = print) -> dict[tuple[str, int], Path]:
@@ -66,7 +67,7 @@ def prepare_baselines(config: StudyConfig, out: Path, echo: Callable[[str], None
                 load_checkpoint(entry.checkpoint, entry.name)  # fail now, not in every trial
                 paths[(entry.name, seed)] = entry.checkpoint
                 continue
-            path = baseline_path(out, entry.name, seed)
+            path = baseline_path(out, entry, seed)
             if not path.is_file():
                 splits = load_dataset(config.dataset, config.data_dir, seed=seed)
                 tc = TrainConfig.for_model(entry.name, epochs=entry.epochs, lr=entry.lr,
@@ -83,7 +84,8 @@ def prepare_baselines(config: StudyConfig, out: Path, echo: Callable[[str], None
 
 def baseline_trials(config: StudyConfig) -> list[TrialSpec]:
     """One float32 ``baseline`` trial per model and seed (the reference point of every plot)."""
-    return [TrialSpec(m.name, BASELINE, "float32 baseline", {}, seed) for m in config.models for seed in config.seeds]
+    return [TrialSpec(m.name, BASELINE, "float32 baseline", {}, seed, baseline=m.key)
+            for m in config.models for seed in config.seeds]
 
 
 def run_trial(spec: TrialSpec, ctx: TrialContext) -> dict[str, Any]:
