@@ -40,18 +40,23 @@ Where this differs from their code, on purpose:
   weight and O((|C| + I) log N) per choice, I the number of intervals.
 
 Hardware-aware choice (the hook the codesign loop uses; nothing here knows any hardware): given
-``value_cost(values) -> prices`` (positive) and ``cost_exponent`` lambda > 0,
+``value_cost(values) -> prices`` (positive), ``cost_exponent`` lambda > 0 and optionally ``usage``
+(one non-negative number per weight: the MACs it takes part in per inference), a step
+(:func:`fix_to_target_priced`)
 
-- the chosen candidate maximises ``popularity / price**lambda`` instead of popularity;
-- escalation raises a *price ceiling* level by level (the distinct prices of all candidates up to
-  ``max_order``, cheapest first: level L admits every candidate whose price is at most the L-th
-  price) instead of the order;
-- a cheaper value may take weights from further away: its tolerance is
-  ``tol * (p_max / price)**lambda`` (``p_max``: the dearest candidate up to ``max_order``, which
-  keeps ``tol``), capped at :data:`MAX_TOL`.  Ordering alone changes little, since every weight
-  must still land within ``tol`` of some value; scaling the error budget by price is what moves
-  weights onto cheap values, and the retraining between steps recovers the accuracy.
+- groups the weights by usage (in a CNN, roughly by layer) and fixes each group's share of the
+  step, so that every group advances through the schedule together;
+- gives each group a *price ceiling* ``p_max * (mean_u / u)**lambda`` (``p_max``: the dearest
+  candidate up to ``max_order``; ``mean_u``: the mean usage over all weights): a weight used many
+  times per inference may only take cheap values, one used rarely keeps the whole menu.  The
+  energy of a weight is its usage times its value's price, so this puts the cheap values where
+  they save the most;
+- within a group, chooses the candidate that maximises ``popularity / price**lambda`` and escalates
+  by price levels (level L admits the candidates whose price is at most the L-th distinct price,
+  up to the ceiling) instead of by order; beyond the ceiling the tolerance doubles, as beyond
+  ``max_order`` in plain WFN.
 
+Without ``usage`` every weight is one group with the whole menu (only the choice rule changes).
 With lambda == 0, or without ``value_cost``, the step is exactly the plain rule above.
 """
 
@@ -70,8 +75,8 @@ from compress.pot import FLOAT32_SPAN, geometric_grid, mirror, snap_to_pot
 ValueCost = Callable[[np.ndarray], np.ndarray]
 
 _RADIX_BITS = 11
-# Largest tolerance (mean relative distance) of any choice: beyond 0.5 a value could stand for
-# weights twice or half its size, and delta * T >= 1 would admit anything.
+# Largest tolerance (mean relative distance) of a step: beyond 0.5 a value could stand for weights
+# twice or half its size, and delta * T >= 1 would admit anything.
 MAX_TOL = 0.5
 # The tolerance doubles when even the highest level takes nothing; 2**64 times delta admits any weight.
 _MAX_DOUBLINGS = 64
@@ -290,7 +295,7 @@ class _Menu:
     """The candidate sets of one step, level by level (order, or price ceiling when priced)."""
 
     def __init__(self, delta_t: float, gamma0: float, max_order: int, extent: float,
-                 value_cost: ValueCost | None, cost_exponent: float, span: int):
+                 value_cost: ValueCost | None, cost_exponent: float, span: int, price_cap: float = np.inf):
         self.delta_t, self.gamma0, self.max_order, self.span = delta_t, gamma0, max_order, span
         self.grid = geometric_grid(gamma0, extent, delta_t)
         self.priced = value_cost is not None and cost_exponent > 0
@@ -306,7 +311,10 @@ class _Menu:
             np.minimum.at(first_k, inv.reshape(-1), first)
             self.pool, self.pool_first = uniq, first_k
             self._prices: dict[float, float] = {}
-            self.levels = np.unique(self.prices(mirror(uniq)))
+            nonzero = mirror(uniq)
+            levels = np.unique(self.prices(nonzero[nonzero != 0]))  # zero is always a candidate
+            # The ceiling removes dearer levels; the cheapest level always stays.
+            self.levels = levels[: max(1, int(np.searchsorted(levels, price_cap, side="right")))]
             self.top = int(self.levels.size - 1)
         else:
             self.top = max_order
@@ -392,10 +400,12 @@ def fix_to_target(
     value_cost: ValueCost | None = None,
     cost_exponent: float = 0.0,
     span: int = FLOAT32_SPAN,
+    price_cap: float = np.inf,
 ) -> StepStats:
     """Fix unfixed weights of ``values`` (shape (N,), float32/64, changed in place) until exactly
     ``target`` of them are fixed (``fixed``, shape (N,) bool, changed in place); return the stats.
-    ``span``: significand bits of the narrowest parameter dtype (see :data:`compress.pot.SIGNIFICAND_BITS`)."""
+    ``span``: significand bits of the narrowest parameter dtype (see :data:`compress.pot.SIGNIFICAND_BITS`);
+    ``price_cap``: with a priced menu, the dearest price a candidate may have."""
     t0 = time.perf_counter()
     n_fixed = int(fixed.sum())
     if not (n_fixed <= target <= values.size):
@@ -412,7 +422,8 @@ def fix_to_target(
     done = _FixedIntervals()
     neg_hi = int(np.searchsorted(sv, -gamma0, side="right"))
     pos_lo = int(np.searchsorted(sv, gamma0, side="left"))
-    menu = _Menu(delta_t, gamma0, max_order, float(np.abs(sv[[0, -1]]).max()), value_cost, cost_exponent, span)
+    menu = _Menu(delta_t, gamma0, max_order, float(np.abs(sv[[0, -1]]).max()), value_cost, cost_exponent, span,
+                 price_cap)
     used = np.unique(values[fixed].astype(np.float32)) if reuse_values else np.zeros(0, np.float32)
     out = np.empty(need, np.int64)
     level, tol, choices, doublings, stalled, top_level = 0, delta_t, 0, 0, 0, 0
@@ -428,10 +439,8 @@ def fix_to_target(
             c = float(cand[j])
             lo, hi = (neg_hi, pos_lo) if c == 0 else ((pos_lo, m) if c > 0 else (0, neg_hi))
             start = min(max(int(np.searchsorted(sv, c, side="left")), lo), hi)
-            tol_j = tol if prices is None else min(tol * (menu.levels[-1] / prices[j]) ** cost_exponent,
-                                                   max(tol, MAX_TOL))
             taken, span_lo, span_hi = _take_prefix(sv, done.starts, done.ends, lo, hi, start, c, c == 0,
-                                                   tol_j, need, out)
+                                                   tol, need, out)
         if taken == 0:
             if level < menu.top:
                 level += 1
@@ -453,3 +462,60 @@ def fix_to_target(
         if reuse_values and not np.isin(cand[j], used):
             used = np.union1d(used, cand[j : j + 1])
     return StepStats(target - n_fixed, choices, top_level, doublings, time.perf_counter() - t0)
+
+
+def group_targets(groups: np.ndarray, fixed: np.ndarray, target: int) -> np.ndarray:
+    """Shape (G,): how many weights of each group (``groups``: shape (N,) ids 0..G-1) to have fixed
+    so that each comes as close as it can to the step's fraction ``target / N`` and the total is
+    exactly ``target`` (never fewer than a group has fixed already, never more than it holds)."""
+    sizes = np.bincount(groups).astype(np.int64)
+    done = np.bincount(groups, weights=fixed, minlength=sizes.size).astype(np.int64)
+    share = sizes * (target / groups.size)
+    want = np.maximum(np.floor(share).astype(np.int64), done)
+    # One weight at a time: groups ahead of their share (fixed more before) leave fewer to the rest,
+    # and the rounding remainder goes to the groups furthest below their share.
+    while want.sum() > target:
+        excess = np.where(want > done, want - share, -np.inf)
+        want[int(np.argmax(excess))] -= 1
+    while want.sum() < target:
+        deficit = np.where(want < sizes, share - want, -np.inf)
+        want[int(np.argmax(deficit))] += 1
+    return want
+
+
+def fix_to_target_priced(
+    values: np.ndarray,
+    fixed: np.ndarray,
+    target: int,
+    delta_t: float,
+    *,
+    gamma0: float,
+    max_order: int,
+    value_cost: ValueCost,
+    cost_exponent: float,
+    usage: np.ndarray | None = None,
+    reuse_values: bool = False,
+    span: int = FLOAT32_SPAN,
+) -> StepStats:
+    """The hardware-aware step (module docstring): fix each usage group's share of ``target`` with a
+    price ceiling that falls as the group's usage rises; same arguments and result as
+    :func:`fix_to_target`, plus ``usage`` (shape (N,), non-negative; None: one group)."""
+    t0 = time.perf_counter()
+    u = np.ones(values.size) if usage is None else np.asarray(usage, dtype=np.float64)
+    levels, groups = np.unique(u, return_inverse=True)
+    groups = groups.reshape(-1)
+    probe = _Menu(delta_t, gamma0, max_order, float(np.abs(values).max(initial=gamma0)), value_cost,
+                  cost_exponent, span)
+    p_max, mean_u = float(probe.levels[-1]), float(u.mean())
+    stats = []
+    for g, want in enumerate(group_targets(groups, fixed, target)):
+        idx = np.flatnonzero(groups == g)
+        cap = np.inf if levels[g] <= 0 or mean_u <= 0 else p_max * (mean_u / levels[g]) ** cost_exponent
+        sub_v, sub_f = values[idx], fixed[idx]
+        stats.append(fix_to_target(sub_v, sub_f, int(want), delta_t, gamma0=gamma0, max_order=max_order,
+                                   reuse_values=reuse_values, value_cost=value_cost,
+                                   cost_exponent=cost_exponent, span=span, price_cap=cap))
+        values[idx], fixed[idx] = sub_v, sub_f
+    return StepStats(sum(st.taken for st in stats), sum(st.choices for st in stats),
+                     max(st.top_level for st in stats), sum(st.doublings for st in stats),
+                     time.perf_counter() - t0)

@@ -50,7 +50,7 @@ from compress.attention import AttentionRegulariser, balanced_penalty
 from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.fileio import atomic_torch_save
-from compress.fixing import MAX_TOL as MAX_DELTA_T, ValueCost, check_prices, fix_to_target
+from compress.fixing import MAX_TOL as MAX_DELTA_T, ValueCost, check_prices, fix_to_target, fix_to_target_priced
 from compress.params import FlatParams, ParamScope, scoped_parameter_names
 from compress.pot import FLOAT32_SPAN, SIGNIFICAND_BITS, candidate_values, geometric_grid, pot_order
 from compress.retrain import evaluate, seed_everything, select_device, train_epoch
@@ -243,9 +243,12 @@ class WeightFixer:
         n = self.values.shape[0]
         delta_t = cfg.delta_t(t)
         span = min(SIGNIFICAND_BITS.get(e.dtype, FLOAT32_SPAN) for e in self._entries)
-        stats = fix_to_target(self.values, self.fixed, cfg.target(t, n), delta_t, gamma0=cfg.gamma0,
-                              max_order=cfg.max_order, reuse_values=cfg.reuse_values,
-                              value_cost=self.value_cost, cost_exponent=cfg.cost_exponent, span=span)
+        common = dict(gamma0=cfg.gamma0, max_order=cfg.max_order, reuse_values=cfg.reuse_values,
+                      value_cost=self.value_cost, cost_exponent=cfg.cost_exponent, span=span)
+        if self.value_cost is not None and cfg.cost_exponent > 0:
+            stats = fix_to_target_priced(self.values, self.fixed, cfg.target(t, n), delta_t, usage=self.usage, **common)
+        else:
+            stats = fix_to_target(self.values, self.fixed, cfg.target(t, n), delta_t, **common)
         self.step += 1
         row = {"step": self.step, "target_fraction": cfg.schedule[t], "fixed_fraction": float(self.fixed.mean()),
                "n_fixed": int(self.fixed.sum()), "delta_t": delta_t, "choices": stats.choices,

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from compress.csd import csd_count
 from compress.errors import CompressError
-from compress.fixing import fix_to_target, stable_argsort
+from compress.fixing import fix_to_target, fix_to_target_priced, group_targets, stable_argsort
 from compress.pot import candidate_values, geometric_grid
 
 GAMMA0 = 2.0**-7
@@ -123,3 +123,36 @@ def test_bad_prices_and_targets_are_errors():
 def test_radix_argsort_is_numpys_stable_argsort(vals, wide):
     v = np.array(vals, dtype=np.float64 if wide else np.float32)
     assert np.array_equal(stable_argsort(v), np.argsort(v, kind="stable"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=200), st.data())
+def test_group_targets_sum_exactly_and_stay_within_each_group(group_list, data):
+    groups = np.unique(np.array(group_list), return_inverse=True)[1].reshape(-1)
+    fixed = np.array(data.draw(st.lists(st.booleans(), min_size=groups.size, max_size=groups.size)))
+    target = data.draw(st.integers(int(fixed.sum()), groups.size))
+    want = group_targets(groups, fixed, target)
+    sizes, done = np.bincount(groups), np.bincount(groups, weights=fixed)
+    assert want.sum() == target
+    assert (want >= done).all() and (want <= sizes).all()
+    if not fixed.any():  # from scratch every group is within one weight of its fair share
+        assert (np.abs(want - sizes * target / groups.size) < 1 + 1e-9).all()
+
+
+def test_priced_step_puts_cheap_values_where_usage_is_high():
+    rng = np.random.default_rng(5)
+    w = rng.laplace(0, 0.1, 6000).astype(np.float32)
+    usage = np.where(np.arange(w.size) < 1000, 100.0, 1.0)  # a small, busy layer and a big, idle one
+    terms = lambda c: 1.0 + csd_count(c)  # noqa: E731
+    kw = dict(gamma0=GAMMA0, max_order=2, value_cost=terms, cost_exponent=1.0)
+    flat, ff = w.copy(), np.zeros(w.size, bool)
+    fix_to_target_priced(flat, ff, w.size // 2, 0.01, **kw)  # no usage: one group
+    busy, fb = w.copy(), np.zeros(w.size, bool)
+    stats = fix_to_target_priced(busy, fb, w.size // 2, 0.01, usage=usage, **kw)
+    assert fb.sum() == w.size // 2 and stats.taken == w.size // 2
+    assert fb[:1000].sum() == 500  # each group fixes its share of the step
+    hot = fb & (usage > 1)
+    assert terms(busy[hot]).mean() < terms(flat[hot & ff]).mean()
+    assert (terms(busy) * usage)[fb].sum() / fb.sum() < (terms(flat) * usage)[ff].sum() / ff.sum()
+    unfixed = ~fb
+    assert np.array_equal(busy[unfixed], w[unfixed])  # only fixed weights move

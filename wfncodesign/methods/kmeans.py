@@ -162,6 +162,8 @@ class KMeansMethod(Method):
             )
         seed_everything(target.seed)
         device = select_device(target.device)
+        if target.model is not None:
+            target.model.to(device)  # masks and centroid tuning live where the parameters are
         run = _Run(target, device, target.splits.loaders(target.batch_size, target.seed) if has_data else None)
         flat, keep = _prune(settings, run)
         config = KMeansConfig(settings.k, settings.per_layer, settings.init, settings.max_iter, target.seed)
