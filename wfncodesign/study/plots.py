@@ -53,37 +53,54 @@ def _front_line(ax: plt.Axes, df: pd.DataFrame, x: str, y: str) -> None:
         ax.scatter(front[x], front[y], s=110, facecolors="none", edgecolors="black", lw=1.0)
 
 
-def accuracy_vs_energy(df: pd.DataFrame, columns: dict[str, str], out: Path, title: str) -> list[Path]:
-    """One panel per datapath: test accuracy (%) against energy per inference (nJ)."""
-    n = len(columns)
-    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), squeeze=False)
-    for ax, (name, col) in zip(axes[0], columns.items()):
-        d = df[["label", "accuracy", col]].dropna().assign(energy_nj=lambda t: t[col] / 1e3,
-                                                          acc=lambda t: 100 * t["accuracy"])
-        _scatter_by_label(ax, d, "energy_nj", "acc")
-        _front_line(ax, d, "energy_nj", "acc")
-        ax.set_xlabel("energy per inference (nJ)")
-        ax.set_ylabel("test accuracy (%)")
-        ax.set_title(name)
-        ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=8, loc="lower right")
+def _panels(df: pd.DataFrame, n_cols: int, width: float = 5.2) -> tuple[plt.Figure, np.ndarray, list[str]]:
+    """A grid with one row per model (a Pareto front compares trials of one network only)."""
+    models = sorted(df["model"].unique()) or [""]
+    fig, axes = plt.subplots(len(models), n_cols, figsize=(width * n_cols, 4.0 * len(models)), squeeze=False)
+    return fig, axes, models
+
+
+def accuracy_vs_energy(df: pd.DataFrame, columns: dict[str, str], out: Path, title: str,
+                       stem: str = "accuracy_vs_energy", what: str = "energy per inference") -> list[Path]:
+    """One panel per model (rows) and datapath (columns): test accuracy (%) against ``what`` (nJ),
+    the column named by ``columns[datapath]``, each model's Pareto front marked."""
+    fig, axes, models = _panels(df, len(columns))
+    for r, model in enumerate(models):
+        for ax, (name, col) in zip(axes[r], columns.items()):
+            d = df[df["model"] == model][["label", "accuracy", col]].dropna().assign(
+                energy_nj=lambda t: t[col] / 1e3, acc=lambda t: 100 * t["accuracy"])
+            if d.empty:  # e.g. float weights have no price on a codebook datapath
+                ax.text(0.5, 0.5, f"no trial of {model}\npriced on {name}", ha="center", va="center",
+                        transform=ax.transAxes)
+                ax.set_axis_off()
+                continue
+            _scatter_by_label(ax, d, "energy_nj", "acc")
+            _front_line(ax, d, "energy_nj", "acc")
+            ax.set_xlabel(f"{what} (nJ)")
+            ax.set_ylabel("test accuracy (%)")
+            ax.set_title(f"{model} on {name}")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7, loc="lower right")
     fig.suptitle(title)
-    return _save(fig, out, "accuracy_vs_energy")
+    fig.tight_layout()
+    return _save(fig, out, stem)
 
 
 def accuracy_vs_size(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
-    """Test accuracy (%) against encoded size of the weights (KiB, log scale)."""
-    d = df[["label", "accuracy", "encoded_bytes"]].dropna().assign(
-        kib=lambda t: t["encoded_bytes"] / 1024, acc=lambda t: 100 * t["accuracy"])
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    _scatter_by_label(ax, d, "kib", "acc")
-    _front_line(ax, d, "kib", "acc")
-    ax.set_xscale("log")
-    ax.set_xlabel("encoded weights (KiB, log scale)")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, loc="lower right")
+    """One panel per model: test accuracy (%) against encoded size of the weights (KiB, log scale)."""
+    fig, axes, models = _panels(df, 1, width=6.0)
+    for ax, model in zip(axes[:, 0], models):
+        d = df[df["model"] == model][["label", "accuracy", "encoded_bytes"]].dropna().assign(
+            kib=lambda t: t["encoded_bytes"] / 1024, acc=lambda t: 100 * t["accuracy"])
+        _scatter_by_label(ax, d, "kib", "acc")
+        _front_line(ax, d, "kib", "acc")
+        ax.set_xscale("log")
+        ax.set_xlabel("encoded weights (KiB, log scale)")
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title(f"{title}: {model}")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
     return _save(fig, out, "accuracy_vs_size")
 
 
@@ -129,3 +146,33 @@ def layer_energy(reports: dict[str, pd.DataFrame], components: list[str], out: P
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     return _save(fig, out, "layer_energy")
+
+
+def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
+    """One panel per model with hardware-aware trials: test accuracy (%) against arithmetic energy
+    per inference (nJ) on the datapath the fixer was priced on, the cost exponent lambda written
+    beside each point, the other trials of the model behind for reference."""
+    priced = df[df.get("setting.cost_datapath", pd.Series(index=df.index, dtype=object)).notna()]
+    models = sorted(priced["model"].unique())
+    fig, axes = plt.subplots(1, max(1, len(models)), figsize=(6.2 * max(1, len(models)), 4.6), squeeze=False)
+    for ax, model in zip(axes[0], models):
+        mine = priced[priced["model"] == model]
+        dp = str(mine["setting.cost_datapath"].iloc[0])
+        col = next(c for c in df.columns if c.startswith("energy_pj.") and c.endswith(f".{dp}.arithmetic"))
+        others = df[(df["model"] == model) & ~df.index.isin(mine.index)][["label", "accuracy", col]].dropna()
+        others = others.assign(energy_nj=others[col] / 1e3, acc=100 * others["accuracy"])
+        _scatter_by_label(ax, others, "energy_nj", "acc")
+        for delta, g in mine.groupby("setting.delta"):
+            g = g.sort_values("setting.cost_exponent")
+            x, y = g[col] / 1e3, 100 * g["accuracy"]
+            ax.plot(x, y, "-o", color="black", lw=1.2, ms=5, label=f"hardware-aware WFN, delta={delta:g}")
+            for xi, yi, lam in zip(x, y, g["setting.cost_exponent"]):
+                ax.annotate(f"λ={lam:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.set_xscale("log")
+        ax.set_xlabel(f"arithmetic energy per inference on {dp} (nJ, log scale)")
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title(f"{title}: {model}")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return _save(fig, out, "codesign_sweep")

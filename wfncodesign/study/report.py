@@ -22,14 +22,23 @@ ENERGY_PREFIX = "energy_pj."
 COMPONENTS = ["dram", "sram_ifmap", "sram_filter", "sram_ofmap", "registers", "arithmetic"]
 
 
-def energy_columns(df: pd.DataFrame) -> dict[str, str]:
-    """``"<accelerator>/<datapath>" -> column`` of the total energy per inference."""
+def energy_columns(df: pd.DataFrame, component: str | None = None) -> dict[str, str]:
+    """``"<accelerator>/<datapath>" -> column`` of the total energy per inference, or of one
+    ``component`` of it (e.g. ``"arithmetic"``: what the choice of values changes)."""
     out = {}
     for col in df.columns:
-        if col.startswith(ENERGY_PREFIX) and col.count(".") == 2:
-            _, acc, dp = col.split(".")
-            out[f"{acc}/{dp}"] = col
+        parts = col.split(".")
+        if col.startswith(ENERGY_PREFIX) and len(parts) == (3 if component is None else 4):
+            if component is None or parts[3] == component:
+                out[f"{parts[1]}/{parts[2]}"] = col
     return out
+
+
+def pareto_fronts(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    """The trials on the accuracy/``col`` Pareto front of their own model (rows of ``df``)."""
+    fronts = [g[plots.pareto_mask(g[col].to_numpy(), g["accuracy"].to_numpy())]
+              for _, g in df[df[col].notna()].groupby("model")]
+    return pd.concat(fronts) if fronts else df.iloc[:0]
 
 
 def settings_brief(df: pd.DataFrame) -> pd.Series:
@@ -117,9 +126,24 @@ def write_report(folder: str | Path, trial: str | None = None, datapath: str | N
         lines += ["## Accuracy against energy per inference", "",
                   "![accuracy vs energy](figures/accuracy_vs_energy.png)", ""]
         for label, col in ecols.items():
-            d = ok[ok[col].notna()]
-            front = d[plots.pareto_mask(d[col].to_numpy(), d["accuracy"].to_numpy())]
-            lines += [f"### Pareto front on {label}", "", _markdown(summary_table(front, brief)), ""]
+            lines += [f"### Pareto front on {label} (per model)", "",
+                      _markdown(summary_table(pareto_fronts(ok, col), brief)), ""]
+    # Dense datapaths (mac) cost the same whatever the values: only the others are worth a panel.
+    arith = {k: v for k, v in energy_columns(ok, "arithmetic").items() if ok[v].nunique() > 1}
+    if arith:
+        # The codebook changes the multiplies, not the memory traffic: this is where codesign shows.
+        plots.accuracy_vs_energy(ok, arith, figs, f"{name}: accuracy against arithmetic energy per inference",
+                                 stem="accuracy_vs_arithmetic", what="arithmetic energy per inference")
+        lines += ["## Accuracy against arithmetic energy per inference", "",
+                  "![accuracy vs arithmetic energy](figures/accuracy_vs_arithmetic.png)", ""]
+        table = summary_table(ok, brief).iloc[:, :12]
+        for label, col in arith.items():
+            table[f"{label} arithmetic nJ"] = ok[col] / 1e3
+        lines += [_markdown(table.dropna(axis=1, how="all")), ""]
+    if "setting.cost_datapath" in ok.columns and ok["setting.cost_datapath"].notna().any():
+        plots.codesign_sweep(ok, figs, "hardware-aware fixing")
+        lines += ["### The hardware-aware fixer's cost exponent", "",
+                  "![codesign sweep](figures/codesign_sweep.png)", ""]
     plots.accuracy_vs_size(ok, figs, f"{name}: accuracy against encoded size")
     lines += ["## Accuracy against encoded size", "", "![accuracy vs size](figures/accuracy_vs_size.png)", ""]
     lines += _detail(df, folder, figs, ecols.get(key) if key else None, key, trial)
