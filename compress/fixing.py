@@ -47,7 +47,7 @@ Hardware-aware choice (the hook the codesign loop uses; nothing here knows any h
 - groups the weights by usage (in a CNN, roughly by layer) and fixes each group's share of the
   step, so that every group advances through the schedule together;
 - gives each group a *price ceiling* ``p_max * (mean_u / u)**lambda`` (``p_max``: the dearest
-  candidate up to ``max_order``; ``mean_u``: the mean usage over all weights): a weight used many
+  candidate up to ``max_order``; ``mean_u``: the mean usage of the weights with usage > 0): a weight used many
   times per inference may only take cheap values, one used rarely keeps the whole menu.  The
   energy of a weight is its usage times its value's price, so this puts the cheap values where
   they save the most;
@@ -506,7 +506,9 @@ def fix_to_target_priced(
     groups = groups.reshape(-1)
     probe = _Menu(delta_t, gamma0, max_order, float(np.abs(values).max(initial=gamma0)), value_cost,
                   cost_exponent, span)
-    p_max, mean_u = float(probe.levels[-1]), float(u.mean())
+    # The mean over weights that are multiplied at all: biases (usage 0) would pull it below a
+    # uniform usage and so deny every layer of an MLP its dearest values.
+    p_max, mean_u = float(probe.levels[-1]), float(u[u > 0].mean()) if (u > 0).any() else 0.0
     stats = []
     for g, want in enumerate(group_targets(groups, fixed, target)):
         idx = np.flatnonzero(groups == g)

@@ -156,3 +156,18 @@ def test_priced_step_puts_cheap_values_where_usage_is_high():
     assert (terms(busy) * usage)[fb].sum() / fb.sum() < (terms(flat) * usage)[ff].sum() / ff.sum()
     unfixed = ~fb
     assert np.array_equal(busy[unfixed], w[unfixed])  # only fixed weights move
+
+
+def test_uniform_usage_keeps_the_whole_menu_even_beside_unused_biases():
+    # An MLP: every weight is used once per inference, biases (usage 0) never multiplied. The
+    # ceiling must not bite, so the step is the one-group step (only the choice rule is priced).
+    w = np.random.default_rng(6).laplace(0, 0.1, 3000).astype(np.float32)
+    usage = np.ones(w.size)
+    usage[-40:] = 0.0
+    terms = lambda c: 1.0 + csd_count(c)  # noqa: E731
+    kw = dict(gamma0=GAMMA0, max_order=1, value_cost=terms, cost_exponent=1.0)
+    a, fa = w.copy(), np.zeros(w.size, bool)
+    fix_to_target_priced(a, fa, w.size, 0.01, **kw)
+    b, fb = w.copy(), np.zeros(w.size, bool)
+    fix_to_target_priced(b, fb, w.size, 0.01, usage=usage, **kw)
+    assert (csd_count(b[:-40]) == 2).any()  # two-term values stay on the menu
