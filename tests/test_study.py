@@ -183,3 +183,18 @@ def test_pareto_fronts_are_per_model_and_codesign_figures_are_drawn(tmp_path):
     paths = plots.codesign_sweep(df, tmp_path, "t") + plots.accuracy_vs_energy(
         df, energy_columns(df, "arithmetic"), tmp_path, "t", stem="accuracy_vs_arithmetic")
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+@pytest.mark.slow
+def test_rerun_replaces_the_named_rows_and_refuses_unknown_ids(tmp_path):
+    study = _write_study(tmp_path / "s.toml", ['[[methods]]\nmethod = "kmeans"\ngrid = { k = [4, 8] }\n'])
+    config = load_study(study)
+    first = run_study(config, tmp_path / "out", workers=1, echo=lambda s: None)
+    target = first[first["method"] == "kmeans"]["trial_id"].iloc[0]
+    with pytest.raises(WfnError, match=r"--rerun: \['nope'\] are not trials"):
+        run_study(config, tmp_path / "out", workers=1, rerun=["nope"], echo=lambda s: None)
+    again = run_study(config, tmp_path / "out", workers=1, rerun=[target], echo=lambda s: None)
+    assert len(again) == len(first) == 3 and again["trial_id"].is_unique
+    old, new = (df.set_index("trial_id")["finished_at"] for df in (first, again))
+    assert new[target] != old[target]
+    assert (new.drop(target) == old.drop(target)).all()

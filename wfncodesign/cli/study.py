@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--epochs", type=int, default=None,
                    help="train every baseline for this many epochs (a quick check of a long study; "
                         "its trials are other trials than the full study's)")
+    r.add_argument("--rerun", default="", metavar="ID[,ID...]",
+                   help="completed trial ids to run again (e.g. after a code change); their rows are replaced")
     r.add_argument("--no-report", action="store_true", help="do not write report.md at the end")
     r.set_defaults(func=run_cmd)
     q = ssub.add_parser("report", help="write report.md and figures for a results folder")
@@ -51,7 +53,8 @@ def run_cmd(args: argparse.Namespace) -> int:
                                    "seed": t.seed, "settings": json.dumps(t.settings)} for t in trials]),
                     f"study {config.name!r}: {len(trials)} trials")
         return 0
-    df = run_study(config, args.out, workers=args.workers, scheduler=args.scheduler, limit=args.limit)
+    df = run_study(config, args.out, workers=args.workers, scheduler=args.scheduler, limit=args.limit,
+                   rerun=[t for t in args.rerun.split(",") if t])
     print_table(summary_table(df).drop(columns=["trial"]), f"study {config.name!r}: results")
     if not args.no_report:
         path = write_report(args.out)

@@ -14,20 +14,22 @@ import multiprocessing
 import os
 import shutil
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 import torch
 
+from wfncodesign.errors import WfnError
 from wfncodesign.study.config import StudyConfig, TrialSpec, expand_trials
 from wfncodesign.study.store import ResultStore
 from wfncodesign.study.trials import TrialContext, baseline_trials, prepare_baselines, run_trial
 
 
 def run_study(config: StudyConfig, out_dir: str | Path, workers: int | None = None,
-              scheduler: str | None = None, limit: int | None = None,
+              scheduler: str | None = None, limit: int | None = None, rerun: Iterable[str] = (),
               echo: Callable[[str], None] = print) -> pd.DataFrame:
-    """Run every trial of ``config`` not yet completed in ``out_dir`` (at most ``limit`` of them);
+    """Run every trial of ``config`` not yet completed in ``out_dir`` (at most ``limit`` of them),
+    and the completed trials named in ``rerun`` again (their rows are replaced when they finish);
     return the results table."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -36,7 +38,12 @@ def run_study(config: StudyConfig, out_dir: str | Path, workers: int | None = No
     store = ResultStore(out)
     baselines = prepare_baselines(config, out, echo)
     trials = baseline_trials(config) + expand_trials(config)
-    done = store.completed_ids()
+    rerun = set(rerun)
+    unknown = sorted(rerun - {t.trial_id for t in trials})
+    if unknown:
+        raise WfnError(f"--rerun: {unknown} are not trials of study {config.name!r}; "
+                       "list them with `wfncodesign study run STUDY --dry-run`")
+    done = store.completed_ids() - rerun
     pending = [t for t in trials if t.trial_id not in done][:limit]
     echo(f"study {config.name!r}: {len(trials)} trials, {len(done & {t.trial_id for t in trials})} already done, "
          f"{len(pending)} to run now -> {out}")
