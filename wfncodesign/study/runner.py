@@ -89,7 +89,6 @@ def _execute_dask(pending: list[TrialSpec], ctx: TrialContext, scheduler: str) -
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - distributed is in the test extra
-
         raise WfnError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from exc
     with Client(scheduler, timeout="20s") as client:
         futures = [client.submit(run_trial, spec, ctx, pure=False, key=f"trial-{spec.trial_id}") for spec in pending]
