@@ -193,7 +193,11 @@ def test_rerun_replaces_the_named_rows_and_refuses_unknown_ids(tmp_path):
     target = first[first["method"] == "kmeans"]["trial_id"].iloc[0]
     with pytest.raises(WfnError, match=r"--rerun: \['nope'\] are not trials"):
         run_study(config, tmp_path / "out", workers=1, rerun=["nope"], echo=lambda s: None)
+    stale = tmp_path / "out" / "trials" / target / "work" / "state.pt"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"a resume state of the old code")
     again = run_study(config, tmp_path / "out", workers=1, rerun=[target], echo=lambda s: None)
+    assert not stale.exists()  # the trial starts from scratch
     assert len(again) == len(first) == 3 and again["trial_id"].is_unique
     old, new = (df.set_index("trial_id")["finished_at"] for df in (first, again))
     assert new[target] != old[target]

@@ -43,6 +43,8 @@ def run_study(config: StudyConfig, out_dir: str | Path, workers: int | None = No
     if unknown:
         raise WfnError(f"--rerun: {unknown} are not trials of study {config.name!r}; "
                        "list them with `wfncodesign study run STUDY --dry-run`")
+    for trial_id in sorted(rerun):  # from scratch: a method's own resume state would replay the old run
+        shutil.rmtree(out / "trials" / trial_id, ignore_errors=True)
     done = store.completed_ids() - rerun
     pending = [t for t in trials if t.trial_id not in done][:limit]
     echo(f"study {config.name!r}: {len(trials)} trials, {len(done & {t.trial_id for t in trials})} already done, "
