@@ -8,11 +8,13 @@ paper's: delta 0.01, the 30..100 % schedule, 3 epochs per step, gamma0 = 2^-7, A
 
 Hardware-aware fixing (the codesign loop): with ``cost_datapath`` (e.g. ``shift_add``) the fixer is
 handed :func:`wfncodesign.hardware.value_cost` (pJ of one multiply by each candidate value on that
-datapath, from :mod:`hwsim`) and ``cost_exponent`` lambda: each choice maximises
-``popularity / price**lambda`` and escalation follows price levels (:mod:`compress.fixing`); lambda = 0
-is plain WFN.  When the target has a model, every weight is weighted by how often it is used (MACs
-per inference of its layer per weight, :func:`wfncodesign.hardware.weight_usage`), so the history's
-``fixed_cost`` column is the arithmetic energy per inference (pJ) of the weights fixed so far.
+datapath, from :mod:`hwsim`), ``cost_exponent`` lambda and, when the target has a model, each
+weight's usage (MACs per inference of its layer per weight, :func:`wfncodesign.hardware.weight_usage`):
+weights used more often than the mean may only take cheaper values (a price ceiling
+``p_max * (mean usage / usage)**lambda``), each choice maximises ``popularity / price**lambda`` and
+escalation follows price levels (:func:`compress.fixing.fix_to_target_priced`); lambda = 0 is plain
+WFN.  The history's ``fixed_cost`` column is then the arithmetic energy per inference (pJ) of the
+weights fixed so far.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ class WfnSettings:
     cost_datapath: str | None = field(default=None, metadata={
         "help": "hardware-aware fixing: price candidates on this datapath (e.g. shift_add; none: plain WFN)"})
     cost_exponent: float = field(default=0.0, metadata={
-        "help": "lambda: choose the candidate maximising popularity / price**lambda (0: plain WFN)"})
+        "help": "lambda: price ceiling (mean usage / usage)**lambda per layer, choice by popularity / "
+                "price**lambda (0: plain WFN)"})
     cost_bits: int = field(default=8, metadata={"help": "activation width of the pricing datapath"})
 
     def __post_init__(self) -> None:
