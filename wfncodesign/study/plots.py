@@ -53,6 +53,17 @@ def _front_line(ax: plt.Axes, df: pd.DataFrame, x: str, y: str) -> None:
         ax.scatter(front[x], front[y], s=110, facecolors="none", edgecolors="black", lw=1.0)
 
 
+def _finish_axes(ax: plt.Axes, xlabel: str, title: str, log_x: bool = False) -> None:
+    """The labels, grid and legend every accuracy panel carries."""
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both" if log_x else "major")
+    ax.legend(fontsize=7, loc="lower right")
+
+
 def _panels(df: pd.DataFrame, n_cols: int, width: float = 5.2) -> tuple[plt.Figure, np.ndarray, list[str]]:
     """A grid with one row per model (a Pareto front compares trials of one network only)."""
     models = sorted(df["model"].unique()) or [""]
@@ -76,11 +87,7 @@ def accuracy_vs_energy(df: pd.DataFrame, columns: dict[str, str], out: Path, tit
                 continue
             _scatter_by_label(ax, d, "energy_nj", "acc")
             _front_line(ax, d, "energy_nj", "acc")
-            ax.set_xlabel(f"{what} (nJ)")
-            ax.set_ylabel("test accuracy (%)")
-            ax.set_title(f"{model} on {name}")
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=7, loc="lower right")
+            _finish_axes(ax, f"{what} (nJ)", f"{model} on {name}")
     fig.suptitle(title)
     fig.tight_layout()
     return _save(fig, out, stem)
@@ -94,12 +101,7 @@ def accuracy_vs_size(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
             kib=lambda t: t["encoded_bytes"] / 1024, acc=lambda t: 100 * t["accuracy"])
         _scatter_by_label(ax, d, "kib", "acc")
         _front_line(ax, d, "kib", "acc")
-        ax.set_xscale("log")
-        ax.set_xlabel("encoded weights (KiB, log scale)")
-        ax.set_ylabel("test accuracy (%)")
-        ax.set_title(f"{title}: {model}")
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7, loc="lower right")
+        _finish_axes(ax, "encoded weights (KiB, log scale)", f"{title}: {model}", log_x=True)
     fig.tight_layout()
     return _save(fig, out, "accuracy_vs_size")
 
@@ -168,11 +170,7 @@ def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
             ax.plot(x, y, "-o", color="black", lw=1.2, ms=5, label=f"hardware-aware WFN, delta={delta:g}")
             for xi, yi, lam in zip(x, y, g["setting.cost_exponent"]):
                 ax.annotate(f"λ={lam:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
-        ax.set_xscale("log")
-        ax.set_xlabel(f"arithmetic energy per inference on {dp} (nJ, log scale)")
-        ax.set_ylabel("test accuracy (%)")
-        ax.set_title(f"{title}: {model}")
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7, loc="lower right")
+        _finish_axes(ax, f"arithmetic energy per inference on {dp} (nJ, log scale)", f"{title}: {model}",
+                     log_x=True)
     fig.tight_layout()
     return _save(fig, out, "codesign_sweep")
