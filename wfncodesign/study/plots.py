@@ -49,19 +49,27 @@ def _scatter_by_label(ax: plt.Axes, df: pd.DataFrame, x: str, y: str) -> None:
 def _front_line(ax: plt.Axes, df: pd.DataFrame, x: str, y: str) -> None:
     front = df[pareto_mask(df[x].to_numpy(), df[y].to_numpy())].sort_values(x)
     if len(front):
-        ax.step(front[x], front[y], where="post", color="black", lw=1.2, ls="--", label="Pareto front")
-        ax.scatter(front[x], front[y], s=110, facecolors="none", edgecolors="black", lw=1.0)
+        ax.step(front[x], front[y], where="post", color="0.45", lw=1.2, ls="--", label="Pareto front")
+        ax.scatter(front[x], front[y], s=110, facecolors="none", edgecolors="0.45", lw=1.0)
 
 
-def _finish_axes(ax: plt.Axes, xlabel: str, title: str, log_x: bool = False) -> None:
-    """The labels, grid and legend every accuracy panel carries."""
+def _finish_axes(ax: plt.Axes, xlabel: str, title: str, log_x: bool = False, legend_below: bool = False) -> None:
+    """The labels, grid and legend every accuracy panel carries (``legend_below``: under the
+    panel, so that it hides no point)."""
     if log_x:
         ax.set_xscale("log")
+        plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")  # 300, not 3x10^2
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(plain)
+        ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(title)
     ax.grid(alpha=0.3, which="both" if log_x else "major")
-    ax.legend(fontsize=7, loc="lower right")
+    if legend_below:
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    else:
+        ax.legend(fontsize=7, loc="best")
 
 
 def _panels(df: pd.DataFrame, n_cols: int, width: float = 5.2) -> tuple[plt.Figure, np.ndarray, list[str]]:
@@ -153,10 +161,11 @@ def layer_energy(reports: dict[str, pd.DataFrame], components: list[str], out: P
 def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     """One panel per model with hardware-aware trials: test accuracy (%) against arithmetic energy
     per inference (nJ) on the datapath the fixer was priced on, the cost exponent lambda written
-    beside each point, the other trials of the model behind for reference."""
+    beside each point, the other trials of the model behind for reference and the model's Pareto
+    front over all of them marked."""
     priced = df[df.get("setting.cost_datapath", pd.Series(index=df.index, dtype=object)).notna()]
     models = sorted(priced["model"].unique())
-    fig, axes = plt.subplots(1, max(1, len(models)), figsize=(6.2 * max(1, len(models)), 4.6), squeeze=False)
+    fig, axes = plt.subplots(1, max(1, len(models)), figsize=(6.2 * max(1, len(models)), 5.4), squeeze=False)
     for ax, model in zip(axes[0], models):
         mine = priced[priced["model"] == model]
         dp = str(mine["setting.cost_datapath"].iloc[0])
@@ -164,13 +173,17 @@ def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
         others = df[(df["model"] == model) & ~df.index.isin(mine.index)][["label", "accuracy", col]].dropna()
         others = others.assign(energy_nj=others[col] / 1e3, acc=100 * others["accuracy"])
         _scatter_by_label(ax, others, "energy_nj", "acc")
+        every = pd.concat([others, mine.assign(energy_nj=mine[col] / 1e3, acc=100 * mine["accuracy"])])
+        _front_line(ax, every.dropna(subset=["energy_nj", "acc"]), "energy_nj", "acc")
         for delta, g in mine.groupby("setting.delta"):
             g = g.sort_values("setting.cost_exponent")
             x, y = g[col] / 1e3, 100 * g["accuracy"]
             ax.plot(x, y, "-o", color="black", lw=1.2, ms=5, label=f"hardware-aware WFN, delta={delta:g}")
-            for xi, yi, lam in zip(x, y, g["setting.cost_exponent"]):
-                ax.annotate(f"λ={lam:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            for i, (xi, yi, lam) in enumerate(zip(x, y, g["setting.cost_exponent"])):
+                # Neighbouring lambdas often land close together: alternate the label's side.
+                ax.annotate(f"λ={lam:g}", (xi, yi), textcoords="offset points", fontsize=7,
+                            xytext=[(5, 3), (5, -9), (-30, 3), (-30, -9)][i % 4])
         _finish_axes(ax, f"arithmetic energy per inference on {dp} (nJ, log scale)", f"{title}: {model}",
-                     log_x=True)
+                     log_x=True, legend_below=True)
     fig.tight_layout()
     return _save(fig, out, "codesign_sweep")
