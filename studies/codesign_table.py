@@ -1,5 +1,5 @@
 """Print the README's codesign table from a study folder: hardware-aware WFN at each lambda against
-plain WFN (lambda = 0) of the same model and delta, priced on one datapath.
+plain WFN (lambda = 0) of the same model, delta and max order, priced on one datapath.
 
     python studies/codesign_table.py runs/mnist_lenet --datapath shift_add
 """
@@ -19,15 +19,16 @@ def codesign_table(df: pd.DataFrame, datapath: str, accelerator: str = "default"
     arith = ok[f"energy_pj.{accelerator}.{datapath}.arithmetic"] / 1e3
     total = ok[f"energy_pj.{accelerator}.{datapath}"] / 1e3
     table = pd.DataFrame({
-        "model": ok["model"], "delta": ok["setting.delta"], "lambda": ok["setting.cost_exponent"],
+        "model": ok["model"], "delta": ok["setting.delta"], "max order": ok["setting.max_order"].astype(int),
+        "lambda": ok["setting.cost_exponent"],
         "test accuracy %": 100 * ok["accuracy"], "arithmetic nJ": arith, "total nJ": total,
         "unique non-zero": ok["unique_nonzero"].astype(int), "entropy bits": ok["entropy_bits"],
         "entropy non-zero": ok["entropy_bits_nonzero"], "encoded KiB": ok["encoded_bytes"] / 1024,
-    }).sort_values(["model", "delta", "lambda"])
-    plain = table[table["lambda"] == 0].set_index(["model", "delta"])
-    key = list(zip(table["model"], table["delta"]))
-    table.insert(4, "vs lambda=0 (pts)", table["test accuracy %"].to_numpy() - plain.loc[key, "test accuracy %"].to_numpy())
-    table.insert(6, "arithmetic vs lambda=0", table["arithmetic nJ"].to_numpy() / plain.loc[key, "arithmetic nJ"].to_numpy() - 1)
+    }).sort_values(["model", "delta", "max order", "lambda"])
+    plain = table[table["lambda"] == 0].set_index(["model", "delta", "max order"])
+    key = list(zip(table["model"], table["delta"], table["max order"]))
+    table.insert(5, "vs lambda=0 (pts)", table["test accuracy %"].to_numpy() - plain.loc[key, "test accuracy %"].to_numpy())
+    table.insert(7, "arithmetic vs lambda=0", table["arithmetic nJ"].to_numpy() / plain.loc[key, "arithmetic nJ"].to_numpy() - 1)
     return table
 
 

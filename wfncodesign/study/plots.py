@@ -175,10 +175,13 @@ def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
         _scatter_by_label(ax, others, "energy_nj", "acc")
         every = pd.concat([others, mine.assign(energy_nj=mine[col] / 1e3, acc=100 * mine["accuracy"])])
         _front_line(ax, every.dropna(subset=["energy_nj", "acc"]), "energy_nj", "acc")
-        for delta, g in mine.groupby("setting.delta"):
+        sweeps = mine.groupby([mine[k] if k in mine else pd.Series(0, index=mine.index, name=k)
+                               for k in ("setting.delta", "setting.max_order")])
+        for j, ((delta, order), g) in enumerate(sweeps):
             g = g.sort_values("setting.cost_exponent")
             x, y = g[col] / 1e3, 100 * g["accuracy"]
-            ax.plot(x, y, "-o", color="black", lw=1.2, ms=5, label=f"hardware-aware WFN, delta={delta:g}")
+            ax.plot(x, y, "-" + "osD^"[j % 4], color=f"{0.3 * (j % 3):g}", lw=1.2, ms=5,
+                    label=f"hardware-aware WFN, delta={delta:g}, max order {order:g}")
             for i, (xi, yi, lam) in enumerate(zip(x, y, g["setting.cost_exponent"])):
                 # Neighbouring lambdas often land close together: alternate the label's side.
                 ax.annotate(f"λ={lam:g}", (xi, yi), textcoords="offset points", fontsize=7,
