@@ -42,9 +42,10 @@ def pareto_fronts(df: pd.DataFrame, col: str) -> pd.DataFrame:
 
 
 def settings_brief(df: pd.DataFrame) -> pd.Series:
-    """Per row, the settings that vary among trials of the same method, as ``k=v`` text."""
+    """Per row, the settings that vary among trials of the same method entry (method and label),
+    as ``k=v`` text."""
     briefs = pd.Series("", index=df.index, dtype=object)
-    for method, g in df.groupby("method"):
+    for _, g in df.groupby(["method", "label"] if "label" in df else ["method"]):
         settings = g["settings"].map(lambda s: json.loads(s) if isinstance(s, str) and s else {})
         keys = sorted({k for s in settings for k in s})
         varying = [k for k in keys if len({json.dumps(s.get(k), sort_keys=True) for s in settings}) > 1]

@@ -1,7 +1,11 @@
-"""Print the README's codesign table from a study folder: hardware-aware WFN at each lambda against
-plain WFN (lambda = 0) of the same model, delta and max order, priced on one datapath.
+"""Print the README's tables from a study folder as Markdown.
 
-    python studies/codesign_table.py runs/mnist_lenet --datapath shift_add
+    python studies/tables.py codesign runs/mnist_lenet --datapath shift_add
+    python studies/tables.py methods runs/mnist_peers
+
+``codesign``: hardware-aware WFN at each lambda against plain WFN (lambda = 0) of the same model,
+delta and max order, priced on one datapath.  ``methods``: every completed trial, one row each:
+method, setting, accuracy, unique values, entropy, encoded bytes, compression ratio.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import argparse
 
 import pandas as pd
 
+from wfncodesign.study.report import settings_brief
 from wfncodesign.study.store import ResultStore
 
 
@@ -32,8 +37,20 @@ def codesign_table(df: pd.DataFrame, datapath: str, accelerator: str = "default"
     return table
 
 
+def methods_table(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per completed trial, the columns issue 7 asks for."""
+    ok = df[df["status"] == "ok"]
+    return pd.DataFrame({
+        "model": ok["model"], "method": ok["label"], "setting": settings_brief(ok),
+        "test accuracy %": 100 * ok["accuracy"], "vs baseline (pts)": -100 * ok["accuracy_drop"],
+        "unique": ok["unique_values"].astype(int), "unique non-zero": ok["unique_nonzero"].astype(int),
+        "entropy bits": ok["entropy_bits"], "encoded bytes": ok["encoded_bytes"].astype(int), "ratio": ok["ratio"],
+        "wall s": ok["wall_seconds"],
+    }).sort_values(["model", "method", "test accuracy %"], ascending=[True, True, False])
+
+
 def markdown(table: pd.DataFrame) -> str:
-    fmt = {"delta": "{:g}", "lambda": "{:g}", "test accuracy %": "{:.2f}", "vs lambda=0 (pts)": "{:+.2f}",
+    fmt = {"vs baseline (pts)": "{:+.2f}", "encoded bytes": "{:,}", "ratio": "{:.1f}", "wall s": "{:.0f}","delta": "{:g}", "lambda": "{:g}", "test accuracy %": "{:.2f}", "vs lambda=0 (pts)": "{:+.2f}",
            "arithmetic nJ": "{:.1f}", "arithmetic vs lambda=0": "{:+.1%}", "total nJ": "{:,.0f}",
            "entropy bits": "{:.2f}", "entropy non-zero": "{:.2f}", "encoded KiB": "{:.1f}"}
     lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
@@ -45,11 +62,14 @@ def markdown(table: pd.DataFrame) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("table", choices=["codesign", "methods"])
     parser.add_argument("folder", help="a folder written by `wfncodesign study run`")
-    parser.add_argument("--datapath", default="shift_add")
+    parser.add_argument("--datapath", default="shift_add", help="codesign: the datapath the fixer was priced on")
     parser.add_argument("--accelerator", default="default")
     args = parser.parse_args()
-    print(markdown(codesign_table(ResultStore(args.folder).load(), args.datapath, args.accelerator)))
+    df = ResultStore(args.folder).load()
+    table = codesign_table(df, args.datapath, args.accelerator) if args.table == "codesign" else methods_table(df)
+    print(markdown(table))
 
 
 if __name__ == "__main__":
