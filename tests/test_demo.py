@@ -29,3 +29,11 @@ def test_demo_command_writes_report_table_and_figures(tmp_path, capsys):
     # Resuming a finished demo reruns nothing.
     assert main(["demo", "--out", str(out)]) == 0
     assert "0 to run now" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["demo", "mnist_lenet", "mnist_peers", "cifar_resnet20"])
+def test_every_shipped_study_is_valid(name):
+    # Validation needs no data: a mistake in a shipped study must show here, not hours into a run.
+    config = load_study(demo_study_path().parent / f"{name}.toml")
+    trials = expand_trials(config)
+    assert trials and len({t.trial_id for t in trials}) == len(trials)
