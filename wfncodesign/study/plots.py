@@ -180,12 +180,13 @@ def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
         for j, ((delta, order), g) in enumerate(sweeps):
             g = g.sort_values("setting.cost_exponent")
             x, y = g[col] / 1e3, 100 * g["accuracy"]
-            ax.plot(x, y, "-" + "osD^"[j % 4], color=f"{0.3 * (j % 3):g}", lw=1.2, ms=5,
+            color = ["black", "tab:brown", "tab:cyan", "tab:olive"][j % 4]
+            ax.plot(x, y, "-" + "osD^"[j % 4], color=color, lw=1.2, ms=5,
                     label=f"hardware-aware WFN, delta={delta:g}, max order {order:g}")
             for i, (xi, yi, lam) in enumerate(zip(x, y, g["setting.cost_exponent"])):
                 # Neighbouring lambdas often land close together: alternate the label's side.
-                ax.annotate(f"λ={lam:g}", (xi, yi), textcoords="offset points", fontsize=7,
-                            xytext=[(5, 3), (5, -9), (-30, 3), (-30, -9)][i % 4])
+                ax.annotate(f"λ={lam:g}", (xi, yi), textcoords="offset points", fontsize=7, color=color,
+                            xytext=[(5, 3), (5, -9), (-30, 3), (-30, -9)][(i + 2 * j) % 4])
         _finish_axes(ax, f"arithmetic energy per inference on {dp} (nJ, log scale)", f"{title}: {model}",
                      log_x=True, legend_below=True)
     fig.tight_layout()
