@@ -164,6 +164,8 @@ def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     beside each point, the other trials of the model behind for reference and the model's Pareto
     front over all of them marked."""
     priced = df[df.get("setting.cost_datapath", pd.Series(index=df.index, dtype=object)).notna()]
+    priced = priced.assign(_delta=priced.get("setting.delta", 0.0), _order=priced.get("setting.max_order", 0))
+    sweep_ids = sorted(set(zip(priced["_delta"], priced["_order"])))
     models = sorted(priced["model"].unique())
     fig, axes = plt.subplots(1, max(1, len(models)), figsize=(6.2 * max(1, len(models)), 5.4), squeeze=False)
     for ax, model in zip(axes[0], models):
@@ -175,9 +177,8 @@ def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
         _scatter_by_label(ax, others, "energy_nj", "acc")
         every = pd.concat([others, mine.assign(energy_nj=mine[col] / 1e3, acc=100 * mine["accuracy"])])
         _front_line(ax, every.dropna(subset=["energy_nj", "acc"]), "energy_nj", "acc")
-        sweeps = mine.groupby([mine[k] if k in mine else pd.Series(0, index=mine.index, name=k)
-                               for k in ("setting.delta", "setting.max_order")])
-        for j, ((delta, order), g) in enumerate(sweeps):
+        for (delta, order), g in mine.groupby(["_delta", "_order"]):
+            j = sweep_ids.index((delta, order))  # the same sweep has the same look in every panel
             g = g.sort_values("setting.cost_exponent")
             x, y = g[col] / 1e3, 100 * g["accuracy"]
             color = ["black", "tab:brown", "tab:cyan", "tab:olive"][j % 4]
