@@ -76,15 +76,54 @@ def activation_zero_fractions(model: nn.Module, images: torch.Tensor) -> dict[st
     return {name: z / n for name, (z, n) in zeros.items()}
 
 
+def first_images(dataset: torch.utils.data.Dataset, n: int) -> torch.Tensor:
+    """The first ``n`` (>= 1) images of ``dataset`` (N, C, H, W): a calibration batch."""
+    return torch.stack([dataset[i][0] for i in range(min(n, len(dataset)))])
+
+
 def calibration_images(dataset: str, data_dir: str | None, n: int, seed: int = 0) -> torch.Tensor:
     """The first ``n`` validation images of ``dataset`` (N, C, H, W), normalised as in training."""
     from wfncodesign.data import load_dataset
 
-    if n < 1:
+    if n < 1:  # checked before the data set is loaded
         raise WfnError(f"a calibration batch needs at least one image, got {n}")
-    val = load_dataset(dataset, data_dir, seed=seed).val
-    n = min(n, len(val))
-    return torch.stack([val[i][0] for i in range(n)])
+    return first_images(load_dataset(dataset, data_dir, seed=seed).val, n)
+
+
+@dataclass
+class Workload:
+    """What every datapath and accelerator prices alike: the layers with their real weights, the
+    weight statistics, and each layer's activation zero fraction (None: dense)."""
+
+    layers: list[Layer]
+    stats: WeightStats
+    act_zero: dict[str, float] | None
+
+
+def workload(model: nn.Module, input_shape: tuple[int, ...], *, batch: int = 1,
+             calibration: torch.Tensor | None = None, codebook: np.ndarray | None = None) -> Workload:
+    """Read ``model``'s layers, analyse its weights (once) and measure activation sparsity on
+    ``calibration`` images (else 0: dense)."""
+    layers = layers_from_torch(model, input_shape, batch=batch)
+    stats = analyse_weights(layers, codebook=codebook)
+    act_zero = None
+    if calibration is not None:
+        measured = activation_zero_fractions(model, calibration)
+        act_zero = {layer.name: measured.get(layer.name, 0.0) for layer in layers}
+    return Workload(layers, stats, act_zero)
+
+
+def workload_energy(work: Workload, datapath: Datapath, config: ArrayConfig | None = None, *,
+                    simulation: pd.DataFrame | None = None, table: TechTable | None = None,
+                    dram: str | None = None, weight_encoding: str = "auto") -> ModelEnergy:
+    """Energy of ``work`` on ``datapath`` and ``config``; ``simulation``: the array simulation of
+    ``work.layers`` on ``config`` when the caller has it already (it does not depend on the datapath)."""
+    config = config or default_array()
+    check_workload(work.stats, datapath)  # before the simulation: name a value the datapath cannot hold
+    sim = simulate(work.layers, config) if simulation is None else simulation
+    report = energy_report(work.layers, sim, work.stats, datapath, memory_sizes(config), table=table, dram=dram,
+                           weight_encoding=weight_encoding, act_zero=work.act_zero)
+    return ModelEnergy(report, sim, work.stats, work.layers, datapath, config)
 
 
 def model_energy(model: nn.Module, input_shape: tuple[int, ...], datapath: Datapath,
@@ -95,14 +134,5 @@ def model_energy(model: nn.Module, input_shape: tuple[int, ...], datapath: Datap
 
     ``calibration``: images whose activations give each layer's zero fraction (else 0: dense).
     """
-    config = config or default_array()
-    layers = layers_from_torch(model, input_shape, batch=batch)
-    stats = analyse_weights(layers, codebook=codebook)
-    check_workload(stats, datapath)  # before the simulation: name a value the datapath cannot hold
-    act_zero = activation_zero_fractions(model, calibration) if calibration is not None else None
-    if act_zero is not None:
-        act_zero = {layer.name: act_zero.get(layer.name, 0.0) for layer in layers}
-    sim = simulate(layers, config)
-    report = energy_report(layers, sim, stats, datapath, memory_sizes(config), table=table, dram=dram,
-                           weight_encoding=weight_encoding, act_zero=act_zero)
-    return ModelEnergy(report, sim, stats, layers, datapath, config)
+    work = workload(model, input_shape, batch=batch, calibration=calibration, codebook=codebook)
+    return workload_energy(work, datapath, config, table=table, dram=dram, weight_encoding=weight_encoding)

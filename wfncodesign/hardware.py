@@ -32,8 +32,8 @@ from hwsim.datapath import KINDS, Datapath, price
 from hwsim.energy import COMPONENTS
 from hwsim.errors import HwsimError
 from hwsim.layers import layers_from_torch
-from wfncodesign.data import DataSplits
-from wfncodesign.energy import default_array, model_energy
+from hwsim.simulate import simulate
+from wfncodesign.energy import default_array, workload, workload_energy
 from wfncodesign.errors import WfnError
 
 DEFAULT_ACCELERATOR = "default"
@@ -126,12 +126,6 @@ def weight_usage(model: nn.Module, input_shape: tuple[int, ...], flat: FlatParam
     return usage
 
 
-def calibration_batch(splits: DataSplits, n: int = 64, seed: int = 0) -> torch.Tensor:
-    """The first ``n`` validation images (N, C, H, W): their activations give zero fractions."""
-    x, _ = splits.val[list(range(min(n, len(splits.val))))]
-    return x
-
-
 def _prices_table(codebook: Codebook, datapaths: dict[str, Datapath]) -> pd.DataFrame:
     table = pd.DataFrame({"value": codebook.values.astype(np.float64), "count": codebook.counts()})
     for name, dp in datapaths.items():
@@ -153,16 +147,19 @@ def trial_hardware(model: nn.Module, input_shape: tuple[int, ...], hardware: Any
     """
     datapaths = {name: parse_datapath(name, hardware.bits) for name in hardware.datapaths}
     accelerators = hardware.accelerators or {DEFAULT_ACCELERATOR: None}
-    encoding = "entropy" if hardware.weight_coding == "entropy" else "index"
+    encoding = "dense" if codebook is None else "entropy" if hardware.weight_coding == "entropy" else "index"
+    # Layers, weight statistics and activation sparsity once; the array simulation once per accelerator.
+    work = workload(model, input_shape, calibration=calibration,
+                    codebook=None if codebook is None else codebook.values)
     cols: dict[str, Any] = {}
     for acc, table in accelerators.items():
         config = array_config(table)
+        sim = simulate(work.layers, config)
+        cols[f"cycles.{acc}"] = float(sim.iloc[-1]["total_cycles"])
         for name, dp in datapaths.items():
             key = f"{acc}.{name}"
             try:
-                result = model_energy(model, input_shape, dp, config, calibration=calibration,
-                                      weight_encoding=encoding if codebook is not None else "dense",
-                                      codebook=None if codebook is None else codebook.values)
+                result = workload_energy(work, dp, config, simulation=sim, weight_encoding=encoding)
             except HwsimError as exc:
                 cols[f"energy_pj.{key}"] = math.nan
                 cols[f"hw_note.{key}"] = str(exc)
@@ -172,7 +169,6 @@ def trial_hardware(model: nn.Module, input_shape: tuple[int, ...], hardware: Any
             cols[f"energy_pj.{key}"] = float(total["total_pJ"])
             for comp in COMPONENTS:
                 cols[f"energy_pj.{key}.{comp}"] = float(total[f"{comp}_pJ"])
-            cols[f"cycles.{acc}"] = float(result.simulation.iloc[-1]["total_cycles"])
             atomic_write_text(trial_dir / f"energy_{acc}_{name}.csv", rep.to_csv(index=False))
     if codebook is not None:
         atomic_write_text(trial_dir / "codebook.csv", _prices_table(codebook, datapaths).to_csv(index=False))

@@ -41,6 +41,12 @@ def _save(fig: plt.Figure, out: Path, stem: str) -> list[Path]:
     return paths
 
 
+def _points(df: pd.DataFrame, col: str, scale: float) -> pd.DataFrame:
+    """The rows with an accuracy and a ``col``, plus ``x`` = ``col`` / ``scale`` and ``acc`` in %."""
+    d = df.dropna(subset=["accuracy", col])
+    return d.assign(x=d[col] / scale, acc=100 * d["accuracy"])
+
+
 def _scatter_by_label(ax: plt.Axes, df: pd.DataFrame, x: str, y: str) -> None:
     for i, (label, g) in enumerate(df.groupby("label", sort=True)):
         ax.scatter(g[x], g[y], marker=MARKERS[i % len(MARKERS)], s=36, alpha=0.85, label=label)
@@ -86,15 +92,14 @@ def accuracy_vs_energy(df: pd.DataFrame, columns: dict[str, str], out: Path, tit
     fig, axes, models = _panels(df, len(columns))
     for r, model in enumerate(models):
         for ax, (name, col) in zip(axes[r], columns.items()):
-            d = df[df["model"] == model][["label", "accuracy", col]].dropna().assign(
-                energy_nj=lambda t: t[col] / 1e3, acc=lambda t: 100 * t["accuracy"])
+            d = _points(df[df["model"] == model], col, 1e3)
             if d.empty:  # e.g. float weights have no price on a codebook datapath
                 ax.text(0.5, 0.5, f"no trial of {model}\npriced on {name}", ha="center", va="center",
                         transform=ax.transAxes)
                 ax.set_axis_off()
                 continue
-            _scatter_by_label(ax, d, "energy_nj", "acc")
-            _front_line(ax, d, "energy_nj", "acc")
+            _scatter_by_label(ax, d, "x", "acc")
+            _front_line(ax, d, "x", "acc")
             _finish_axes(ax, f"{what} (nJ)", f"{model} on {name}")
     fig.suptitle(title)
     fig.tight_layout()
@@ -105,10 +110,9 @@ def accuracy_vs_size(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     """One panel per model: test accuracy (%) against encoded size of the weights (KiB, log scale)."""
     fig, axes, models = _panels(df, 1, width=6.0)
     for ax, model in zip(axes[:, 0], models):
-        d = df[df["model"] == model][["label", "accuracy", "encoded_bytes"]].dropna().assign(
-            kib=lambda t: t["encoded_bytes"] / 1024, acc=lambda t: 100 * t["accuracy"])
-        _scatter_by_label(ax, d, "kib", "acc")
-        _front_line(ax, d, "kib", "acc")
+        d = _points(df[df["model"] == model], "encoded_bytes", 1024)
+        _scatter_by_label(ax, d, "x", "acc")
+        _front_line(ax, d, "x", "acc")
         _finish_axes(ax, "encoded weights (KiB, log scale)", f"{title}: {model}", log_x=True)
     fig.tight_layout()
     return _save(fig, out, "accuracy_vs_size")
@@ -172,15 +176,14 @@ def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
         mine = priced[priced["model"] == model]
         dp = str(mine["setting.cost_datapath"].iloc[0])
         col = next(c for c in df.columns if c.startswith("energy_pj.") and c.endswith(f".{dp}.arithmetic"))
-        others = df[(df["model"] == model) & ~df.index.isin(mine.index)][["label", "accuracy", col]].dropna()
-        others = others.assign(energy_nj=others[col] / 1e3, acc=100 * others["accuracy"])
-        _scatter_by_label(ax, others, "energy_nj", "acc")
-        every = pd.concat([others, mine.assign(energy_nj=mine[col] / 1e3, acc=100 * mine["accuracy"])])
-        _front_line(ax, every.dropna(subset=["energy_nj", "acc"]), "energy_nj", "acc")
-        for (delta, order), g in mine.groupby(["_delta", "_order"]):
+        others = _points(df[(df["model"] == model) & ~df.index.isin(mine.index)], col, 1e3)
+        _scatter_by_label(ax, others, "x", "acc")
+        swept = _points(mine, col, 1e3)
+        _front_line(ax, pd.concat([others, swept]), "x", "acc")
+        for (delta, order), g in swept.groupby(["_delta", "_order"]):
             j = sweep_ids.index((delta, order))  # the same sweep has the same look in every panel
             g = g.sort_values("setting.cost_exponent")
-            x, y = g[col] / 1e3, 100 * g["accuracy"]
+            x, y = g["x"], g["acc"]
             color = ["black", "tab:brown", "tab:cyan", "tab:olive"][j % 4]
             ax.plot(x, y, "-" + "osD^"[j % 4], color=color, lw=1.2, ms=5,
                     label=f"hardware-aware WFN, delta={delta:g}, max order {order:g}")

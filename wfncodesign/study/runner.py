@@ -38,8 +38,9 @@ def run_study(config: StudyConfig, out_dir: str | Path, workers: int | None = No
     store = ResultStore(out)
     baselines = prepare_baselines(config, out, echo)
     trials = baseline_trials(config) + expand_trials(config)
+    ids = {t.trial_id for t in trials}
     rerun = set(rerun)
-    unknown = sorted(rerun - {t.trial_id for t in trials})
+    unknown = sorted(rerun - ids)
     if unknown:
         raise WfnError(f"--rerun: {unknown} are not trials of study {config.name!r}; "
                        "list them with `wfncodesign study run STUDY --dry-run`")
@@ -47,7 +48,7 @@ def run_study(config: StudyConfig, out_dir: str | Path, workers: int | None = No
         shutil.rmtree(out / "trials" / trial_id, ignore_errors=True)
     done = store.completed_ids() - rerun
     pending = [t for t in trials if t.trial_id not in done][:limit]
-    echo(f"study {config.name!r}: {len(trials)} trials, {len(done & {t.trial_id for t in trials})} already done, "
+    echo(f"study {config.name!r}: {len(trials)} trials, {len(done & ids)} already done, "
          f"{len(pending)} to run now -> {out}")
     if not pending:
         return store.load()

@@ -26,13 +26,13 @@ import torch
 
 from compress import metrics
 from compress.codebook import Codebook
-from compress.coding import encode_indices
 from compress.fileio import atomic_write_text
 from compress.params import FlatParams, ParamScope
 from compress.retrain import evaluate, seed_everything, select_device
 from compress.wfnfile import save_compressed
 from wfncodesign import hardware
 from wfncodesign.data import load_dataset
+from wfncodesign.energy import first_images
 from wfncodesign.methods import FixTarget, get_method
 from wfncodesign.models import get_spec
 from wfncodesign.settings import settings_from_mapping
@@ -40,6 +40,8 @@ from wfncodesign.study.config import ModelEntry, StudyConfig, TrialSpec
 from wfncodesign.train import TrainConfig, load_checkpoint, save_checkpoint, train_model
 
 BASELINE = "baseline"
+CALIBRATION_IMAGES = 64  # validation images whose activations give each layer's zero fraction
+SIZE_KEYS = ("unique_values", "unique_nonzero", "entropy_bits", "entropy_bits_nonzero", "zero_fraction")
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,8 @@ def _measure(spec: TrialSpec, ctx: TrialContext, trial_dir: Path) -> dict[str, A
     splits = load_dataset(cfg.dataset, cfg.data_dir, seed=spec.seed)
     device = select_device(cfg.device)
     flat = FlatParams.from_model(model, ParamScope(include=spec.include, exclude=spec.exclude))
-    baseline_acc = evaluate(model.to(device), splits.loaders(seed=spec.seed)[2], device)
+    test_loader = splits.loaders(seed=spec.seed)[2]
+    baseline_acc = evaluate(model.to(device), test_loader, device)
     model.cpu()
     encoded_bytes, codebook = None, None
     if spec.method == BASELINE:
@@ -132,13 +135,13 @@ def _measure(spec: TrialSpec, ctx: TrialContext, trial_dir: Path) -> dict[str, A
             outcome.flat.write_to_model(fixed_model)
         flat, codebook, history = outcome.flat, outcome.codebook, outcome.history
         encoded_bytes = outcome.encoded_bytes
-    accuracy = evaluate(fixed_model.to(device), splits.loaders(seed=spec.seed)[2], device)
+    accuracy = evaluate(fixed_model.to(device), test_loader, device)
     fixed_model.cpu()
     row: dict[str, Any] = {"accuracy": accuracy, "baseline_accuracy": baseline_acc,
                            "accuracy_drop": baseline_acc - accuracy}
     row.update(_size_columns(flat, codebook, encoded_bytes, fixed_model, trial_dir))
     input_shape = get_spec(spec.model).input_shape
-    calib = hardware.calibration_batch(splits, seed=spec.seed)
+    calib = first_images(splits.val, CALIBRATION_IMAGES)
     row.update(hardware.trial_hardware(fixed_model, input_shape, cfg.hardware, calib, codebook, trial_dir))
     if not history.empty:
         atomic_write_text(trial_dir / "history.csv", history.to_csv(index=False))
@@ -155,19 +158,14 @@ def _size_columns(flat: FlatParams, codebook: Codebook | None, encoded_bytes: in
         # A float model (or a transform codec's output that is no small codebook).
         cb = Codebook.from_weights(flat.values) if np.isfinite(flat.values).all() else None
         size = metrics.summarize(cb) if cb is not None else {}
-        cols.update({k: size.get(k, math.nan) for k in
-                     ("unique_values", "unique_nonzero", "entropy_bits", "entropy_bits_nonzero", "zero_fraction")})
+        cols.update({k: size.get(k, math.nan) for k in SIZE_KEYS})
         cols.update(encoded_bytes=encoded_bytes if encoded_bytes is not None else float_bytes,
                     coding="transform" if encoded_bytes is not None else "float32")
     else:
         size = metrics.summarize(codebook)
-        cols.update({k: size[k] for k in
-                     ("unique_values", "unique_nonzero", "entropy_bits", "entropy_bits_nonzero", "zero_fraction")})
-        segments = [codebook.indices[e.offset:e.stop] for e in flat.entries]
-        enc = encode_indices(segments, codebook.k)
-        cols.update(encoded_bytes=enc.nbytes + 4 * codebook.k, coding=enc.coding)
-        wfn_path = trial_dir / "model.wfn"
-        save_compressed(model, flat, codebook, wfn_path)
-        cols["file_bytes"] = wfn_path.stat().st_size
+        cols.update({k: size[k] for k in SIZE_KEYS})
+        # The file's own coding (auto: the smallest) gives the indices' size: no second encoding.
+        info = save_compressed(model, flat, codebook, trial_dir / "model.wfn")
+        cols.update(encoded_bytes=info.index_bytes + 4 * codebook.k, coding=info.coding, file_bytes=info.file_bytes)
     cols["ratio"] = float_bytes / cols["encoded_bytes"] if cols["encoded_bytes"] else math.inf
     return cols
