@@ -296,10 +296,10 @@ class _Menu:
 
     def __init__(self, delta_t: float, gamma0: float, max_order: int, extent: float,
                  value_cost: ValueCost | None, cost_exponent: float, span: int, price_cap: float = np.inf):
-        self.delta_t, self.gamma0, self.max_order, self.span = delta_t, gamma0, max_order, span
+        self.delta_t, self.gamma0, self.span = delta_t, gamma0, span
         self.grid = geometric_grid(gamma0, extent, delta_t)
         self.priced = value_cost is not None and cost_exponent > 0
-        self.value_cost, self.cost_exponent = value_cost, cost_exponent
+        self.value_cost = value_cost
         self._cache: dict = {}
         self._snapped: dict[int, np.ndarray] = {}
         if self.priced:
@@ -426,7 +426,7 @@ def fix_to_target(
                  price_cap)
     used = np.unique(values[fixed].astype(np.float32)) if reuse_values else np.zeros(0, np.float32)
     out = np.empty(need, np.int64)
-    level, tol, choices, doublings, stalled, top_level = 0, delta_t, 0, 0, 0, 0
+    level, tol, choices, doublings, stalled = 0, delta_t, 0, 0, 0  # level only rises: its last is the top
     while need > 0:
         boundary = max(abs(sv[done.first_unfixed()]), abs(sv[done.last_unfixed(m)]))
         cand, prices = menu.candidates(level, boundary, used)
@@ -444,7 +444,6 @@ def fix_to_target(
         if taken == 0:
             if level < menu.top:
                 level += 1
-                top_level = max(top_level, level)
             else:
                 tol *= 2.0
                 doublings += 1
@@ -461,7 +460,7 @@ def fix_to_target(
         tol, stalled = delta_t, 0
         if reuse_values and not np.isin(cand[j], used):
             used = np.union1d(used, cand[j : j + 1])
-    return StepStats(target - n_fixed, choices, top_level, doublings, time.perf_counter() - t0)
+    return StepStats(target - n_fixed, choices, level, doublings, time.perf_counter() - t0)
 
 
 def group_targets(groups: np.ndarray, fixed: np.ndarray, target: int) -> np.ndarray:
@@ -502,7 +501,7 @@ def fix_to_target_priced(
     :func:`fix_to_target`, plus ``usage`` (shape (N,), non-negative; None: one group)."""
     t0 = time.perf_counter()
     u = np.ones(values.size) if usage is None else np.asarray(usage, dtype=np.float64)
-    levels, groups = np.unique(u, return_inverse=True)
+    usages, groups = np.unique(u, return_inverse=True)
     groups = groups.reshape(-1)
     probe = _Menu(delta_t, gamma0, max_order, float(np.abs(values).max(initial=gamma0)), value_cost,
                   cost_exponent, span)
@@ -512,7 +511,7 @@ def fix_to_target_priced(
     stats = []
     for g, want in enumerate(group_targets(groups, fixed, target)):
         idx = np.flatnonzero(groups == g)
-        cap = np.inf if levels[g] <= 0 or mean_u <= 0 else p_max * (mean_u / levels[g]) ** cost_exponent
+        cap = np.inf if usages[g] <= 0 or mean_u <= 0 else p_max * (mean_u / usages[g]) ** cost_exponent
         sub_v, sub_f = values[idx], fixed[idx]
         stats.append(fix_to_target(sub_v, sub_f, int(want), delta_t, gamma0=gamma0, max_order=max_order,
                                    reuse_values=reuse_values, value_cost=value_cost,

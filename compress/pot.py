@@ -48,7 +48,6 @@ def geometric_grid(gamma0: float, boundary: float, delta_t: float) -> np.ndarray
         raise CompressError(f"the tolerance delta_t must lie in (0, 1), got {delta_t}")
     ratio = (1.0 + delta_t) / (1.0 - delta_t)
     n = 1 if boundary <= gamma0 else int(math.ceil(math.log(boundary / gamma0) / math.log(ratio)))
-    n = max(n, 1)
     if n > MAX_GRID_POINTS:
         raise CompressError(
             f"the candidate grid from gamma0={gamma0} to {boundary:.4g} with delta_t={delta_t} has "
@@ -97,9 +96,7 @@ def snap_to_pot(values: np.ndarray, order: int, delta_t: float, gamma0: float,
 def candidate_values(grid: np.ndarray, order: int, delta_t: float, gamma0: float,
                      span: int = FLOAT32_SPAN) -> np.ndarray:
     """Sorted unique float32 candidates: the snapped grid, zero and the negatives."""
-    pos = snap_to_pot(grid, order, delta_t, gamma0, span)
-    pos = pos[pos > 0]
-    return mirror(pos)
+    return mirror(snap_to_pot(grid, order, delta_t, gamma0, span))  # mirror drops what snapped to 0
 
 
 def mirror(positive: np.ndarray) -> np.ndarray:

@@ -51,6 +51,7 @@ from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.fileio import atomic_torch_save
 from compress.fixing import MAX_TOL as MAX_DELTA_T, ValueCost, check_prices, fix_to_target, fix_to_target_priced
+from compress.frozen import FrozenWeights
 from compress.params import FlatParams, ParamScope, scoped_parameter_names
 from compress.pot import FLOAT32_SPAN, SIGNIFICAND_BITS, candidate_values, geometric_grid, pot_order
 from compress.retrain import evaluate, seed_everything, select_device, train_epoch
@@ -394,8 +395,8 @@ class WeightFixer:
         seed_everything(phase_seed)
         _reseed_loader(loader, phase_seed)
         tensors = [params[e.name] for e in self._entries]
-        free = [torch.from_numpy(~self.fixed[e.offset : e.stop]).reshape(e.shape).to(device) for e in self._entries]
-        frozen = [p.detach().clone() for p in tensors]
+        # The model holds self.values (written after the step): the fixed ones are restored to them.
+        frozen = FrozenWeights(model, FlatParams(self._entries, self.values), self.fixed, self.values)
         free_idx = torch.from_numpy(np.flatnonzero(~self.fixed)).to(device)
         reg = AttentionRegulariser(np.unique(self.values[self.fixed]), cfg.tau, cfg.gamma0)
 
@@ -403,21 +404,11 @@ class WeightFixer:
             w = torch.cat([p.reshape(-1) for p in tensors])[free_idx]
             return balanced_penalty(ce, reg(w), cfg.reg_gamma)
 
-        def mask_gradients() -> None:
-            for p, m in zip(tensors, free):
-                if p.grad is not None:
-                    p.grad.mul_(m)
-
-        @torch.no_grad()
-        def restore_fixed() -> None:
-            for p, m, v in zip(tensors, free, frozen):
-                p.copy_(torch.where(m, p, v))
-
         use_reg = cfg.reg_gamma > 0 and not reg.empty and free_idx.numel() > 0
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         for epoch in range(cfg.epochs_per_step):
             train_epoch(model, loader, optimizer, device=device, penalty=penalty if use_reg else None,
-                        after_backward=mask_gradients, after_step=restore_fixed, grad_clip=cfg.grad_clip,
+                        after_backward=frozen.after_backward, after_step=frozen.after_step, grad_clip=cfg.grad_clip,
                         desc=f"WFN step {self.step}/{cfg.steps} epoch {epoch + 1}")
 
 

@@ -246,31 +246,31 @@ def read_scalesim_cfg(path: str | Path, layout: str | Path | None = None) -> Arr
     if mode == "USER" and bandwidth is None:
         raise HwsimError(f"{path}: InterfaceBandwidth USER needs a 'Bandwidth' key in [architecture_presets]")
     dataflow = str(get("dataflow")).lower()
-    kwargs: dict[str, Any] = dict(
-        rows=get("arrayheight"), cols=get("arraywidth"), dataflow=dataflow,
-        ifmap_sram_kb=get("ifmapsramszkb"), filter_sram_kb=get("filtersramszkb"), ofmap_sram_kb=get("ofmapsramszkb"),
+    # ArrayConfig field <- cfg key (and default where SCALE-Sim has one); also names the line of a bad value.
+    key_of = {"rows": ("arrayheight", None), "cols": ("arraywidth", None),
+              "ifmap_sram_kb": ("ifmapsramszkb", None), "filter_sram_kb": ("filtersramszkb", None),
+              "ofmap_sram_kb": ("ofmapsramszkb", None),
+              "ifmap_fill_bandwidth": ("ifmapsrambankbandwidth", CALC_FILL_BANDWIDTH),
+              "filter_fill_bandwidth": ("filtersrambankbandwidth", CALC_FILL_BANDWIDTH),
+              "ifmap_banks": ("ifmapsrambanknum", 1), "filter_banks": ("filtersrambanknum", 1)}
+    kwargs: dict[str, Any] = {name: get(key, default) for name, (key, default) in key_of.items()}
+    kwargs.update(
+        dataflow=dataflow,
         dram_bandwidth=bandwidth[0] if (mode == "USER" and bandwidth) else None,
         bandwidth_mode=mode.lower(),
-        ifmap_fill_bandwidth=get("ifmapsrambankbandwidth", CALC_FILL_BANDWIDTH),
-        filter_fill_bandwidth=get("filtersrambankbandwidth", CALC_FILL_BANDWIDTH),
-        ifmap_banks=get("ifmapsrambanknum", 1), filter_banks=get("filtersrambanknum", 1),
         custom_layout=bool(get("ifmapcustomlayout", False) or get("filtercustomlayout", False)),
         run_name=get("run_name", "hwsim_run"),
         layout=read_layout_csv(layout) if layout is not None else (),
     )
-    key_of = {"rows": "arrayheight", "cols": "arraywidth", "dataflow": "dataflow",
-              "ifmap_sram_kb": "ifmapsramszkb", "filter_sram_kb": "filtersramszkb",
-              "ofmap_sram_kb": "ofmapsramszkb", "dram_bandwidth": "bandwidth",
-              "ifmap_fill_bandwidth": "ifmapsrambankbandwidth", "filter_fill_bandwidth": "filtersrambankbandwidth",
-              "ifmap_banks": "ifmapsrambanknum", "filter_banks": "filtersrambanknum",
-              "custom_layout": "ifmapcustomlayout"}
+    key_of.update(dataflow=("dataflow", None), dram_bandwidth=("bandwidth", None),
+                  custom_layout=("ifmapcustomlayout", None))
     try:
         return ArrayConfig(**kwargs)
     except HwsimError as exc:
         # Name the line of the cfg key behind the field the message mentions first.
         message = str(exc)
         named = sorted((message.find(f.name), f.name) for f in fields(ArrayConfig)
-                       if f.name in message and key_of.get(f.name) in entries)
+                       if f.name in message and key_of.get(f.name, (None,))[0] in entries)
         if named:
-            raise HwsimError(f"{path}, line {entries[key_of[named[0][1]]][0]}: {exc}") from None
+            raise HwsimError(f"{path}, line {entries[key_of[named[0][1]][0]][0]}: {exc}") from None
         raise HwsimError(f"{path}: {exc}") from None

@@ -35,7 +35,7 @@ same unit costs, so that a layer's arithmetic energy equals the sum of its weigh
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -99,10 +99,6 @@ class Datapath:
     def label(self) -> str:
         """Short name, e.g. ``shift_add-int8`` or ``mac-fp32``."""
         return f"{self.kind}-{self.number}{self.bits}"
-
-    def with_gating(self, weights: bool, activations: bool) -> "Datapath":
-        """A copy with the given zero gating."""
-        return replace(self, gate_zero_weights=weights, gate_zero_activations=activations)
 
 
 @dataclass(frozen=True)

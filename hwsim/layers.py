@@ -28,12 +28,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from hwsim.csvrows import csv_rows, row_ints
 from hwsim.errors import HwsimError
+
+if TYPE_CHECKING:  # torch is imported where a model is read, not with hwsim
+    import torch
 
 KINDS = ("conv", "fc")
 
@@ -185,14 +188,9 @@ def layers_from_torch(model: Any, input_shape: Sequence[int], batch: int = 1) ->
     if not shape or any(d < 1 for d in shape):
         raise HwsimError(f"input_shape must be positive dimensions without the batch, got {tuple(input_shape)}")
     batch = _positive_int(batch, "batch")
-    names = {module: name or type(module).__name__ for name, module in model.named_modules()}
-    calls: dict[str, int] = {}
     layers: list[Layer] = []
 
-    def record(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-        base = names[module]
-        calls[base] = calls.get(base, 0) + 1
-        name = base if calls[base] == 1 else f"{base}#{calls[base]}"
+    def record(name: str, module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
         x = inputs[0]
         weight = module.weight.detach().cpu().numpy().copy()
         if isinstance(module, nn.Linear):
@@ -214,24 +212,46 @@ def layers_from_torch(model: Any, input_shape: Sequence[int], batch: int = 1) ->
         layers.append(layer)
 
     unsupported = (nn.Conv1d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
-    for module, name in names.items():
+    for name, module in model.named_modules():
         if isinstance(module, unsupported):
-            raise HwsimError(f"module {name!r} is a {type(module).__name__}; hwsim models Conv2d and Linear only")
-    hooks = [m.register_forward_hook(record) for m in names if isinstance(m, (nn.Conv2d, nn.Linear))]
-    was_training = model.training
-    try:
-        param = next(model.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros((batch, *shape), device=device))
-    finally:
-        for hook in hooks:
-            hook.remove()
-        model.train(was_training)
+            raise HwsimError(f"module {name or type(module).__name__!r} is a {type(module).__name__}; "
+                             "hwsim models Conv2d and Linear only")
+    run_layers(model, torch.zeros((batch, *shape)), record)
     if not layers:
         raise HwsimError("the model ran no Conv2d or Linear layer")
     return layers
+
+
+def run_layers(model: torch.nn.Module, x: torch.Tensor, on_layer: Callable[..., None]) -> None:
+    """Run ``model`` on ``x`` (moved to the model's device) in eval mode without gradients, calling
+    ``on_layer(name, module, inputs, output)`` at every Conv2d/Linear call in execution order.
+
+    ``name`` is the module's name (its class name for an unnamed root), with ``#k`` for its k-th
+    call: the layer names of :func:`layers_from_torch`, so other per-layer measurements (e.g.
+    activation sparsity) line up with its layers.  The model's training mode is restored.
+    """
+    import torch
+    from torch import nn
+
+    names = {module: name or type(module).__name__ for name, module in model.named_modules()}
+    calls: dict[str, int] = {}
+
+    def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        base = names[module]
+        calls[base] = calls.get(base, 0) + 1
+        on_layer(base if calls[base] == 1 else f"{base}#{calls[base]}", module, inputs, output)
+
+    hooks = [m.register_forward_hook(hook) for m in names if isinstance(m, (nn.Conv2d, nn.Linear))]
+    was_training = model.training
+    try:
+        param = next(model.parameters(), None)
+        model.eval()
+        with torch.no_grad():
+            model(x.to(param.device) if param is not None else x)
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
 
 
 # ------------------------------------------------------------------------------ SCALE-Sim files

@@ -38,7 +38,8 @@ from hwsim.config import ArrayConfig
 from hwsim.errors import HwsimError
 from hwsim.layers import Layer
 
-DATAFLOW_CODES = {"ws": 0, "os": 1, "is": 2}
+WS, OS, IS = 0, 1, 2  # the dataflows as integers, for the Numba kernels
+DATAFLOW_CODES = {"ws": WS, "os": OS, "is": IS}
 
 
 @dataclass(frozen=True)

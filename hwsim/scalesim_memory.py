@@ -32,9 +32,8 @@ import numpy as np
 from numba import njit
 
 from hwsim.errors import HwsimError
-from hwsim.mapping import Im2col
+from hwsim.mapping import IS, OS, WS, Im2col
 
-WS, OS, IS = 0, 1, 2
 CALC, USER = 0, 1
 SETS_PER_HALF = 50  # read_buffer_estimate_bw: 100 sets, half active (active_buf_frac 0.5)
 

@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 
 from hwsim.config import ArrayConfig
-from hwsim.mapping import DATAFLOW_CODES, Mapping
+from hwsim.mapping import DATAFLOW_CODES, OS, Mapping
 
 
 def fold_cycles(m: Mapping, config: ArrayConfig) -> np.ndarray:
@@ -71,7 +71,7 @@ def _fold_averages(df, R, C, sr, sc, t):
     """Mean mapping efficiency and compute utilisation over folds, summed in SCALE-Sim's order."""
     rf, cf = -(-sr // R), -(-sc // C)
     # cycles_this_fold in SCALE-Sim: rows + cols - 1 of the FILTER (ws) / IFMAP (is) / OFMAP (os) block
-    cycles = (t + R + C - 2) if df == 1 else (2 * R + 2 * C + t - 3)
+    cycles = (t + R + C - 2) if df == OS else (2 * R + 2 * C + t - 3)
     eff, util = 0.0, 0.0
     for fc in range(cf):
         for fr in range(rf):

@@ -27,9 +27,8 @@ import numpy as np
 from numba import njit
 
 from hwsim.config import ArrayConfig
-from hwsim.mapping import DATAFLOW_CODES, Im2col
+from hwsim.mapping import DATAFLOW_CODES, IS, OS, WS, Im2col
 
-WS, OS, IS = 0, 1, 2
 
 
 @njit(cache=True, inline="always")  # called per IFMAP entry: no call overhead

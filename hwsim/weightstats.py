@@ -53,11 +53,6 @@ class LayerWeights:
         """Number of weights."""
         return self.rows * self.fan_in
 
-    @property
-    def zeros(self) -> int:
-        """Number of zero weights."""
-        return self.n_weights - int(self.row_nnz.sum())
-
 
 @dataclass(frozen=True)
 class WeightStats:

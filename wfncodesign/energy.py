@@ -22,8 +22,8 @@ from torch import nn
 from hwsim.config import ArrayConfig
 from hwsim.datapath import Datapath
 from hwsim.energy import check_workload, energy_report, memory_sizes
-from hwsim.kernels import count_zeros
-from hwsim.layers import Layer, layers_from_torch
+from hwsim.kernels import zero_fraction
+from hwsim.layers import Layer, layers_from_torch, run_layers
 from hwsim.simulate import simulate
 from hwsim.tables import TechTable
 from hwsim.weightstats import WeightStats, analyse_weights
@@ -49,31 +49,15 @@ class ModelEnergy:
 
 
 def activation_zero_fractions(model: nn.Module, images: torch.Tensor) -> dict[str, float]:
-    """Fraction of exact zeros in each Conv2d/Linear layer's input over ``images`` (N, C, H, W)."""
-    names = {m: name or type(m).__name__ for name, m in model.named_modules()}
-    zeros: dict[str, list[int]] = {}
-    calls: dict[str, int] = {}
+    """Fraction of exact zeros in each Conv2d/Linear layer's input over ``images`` (N, C, H, W),
+    by the layer names of :func:`hwsim.layers.layers_from_torch`."""
+    fractions: dict[str, float] = {}
 
-    def record(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-        base = names[module]
-        calls[base] = calls.get(base, 0) + 1
-        name = base if calls[base] == 1 else f"{base}#{calls[base]}"
-        x = inputs[0].detach().cpu().numpy()
-        z = zeros.setdefault(name, [0, 0])
-        z[0] += count_zeros(x)
-        z[1] += x.size
+    def record(name: str, module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        fractions[name] = zero_fraction(inputs[0].detach().cpu().numpy())
 
-    hooks = [m.register_forward_hook(record) for m in names if isinstance(m, (nn.Conv2d, nn.Linear))]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(images)
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was_training)
-    return {name: z / n for name, (z, n) in zeros.items()}
+    run_layers(model, images, record)
+    return fractions
 
 
 def first_images(dataset: torch.utils.data.Dataset, n: int) -> torch.Tensor:
@@ -106,10 +90,7 @@ def workload(model: nn.Module, input_shape: tuple[int, ...], *, batch: int = 1,
     ``calibration`` images (else 0: dense)."""
     layers = layers_from_torch(model, input_shape, batch=batch)
     stats = analyse_weights(layers, codebook=codebook)
-    act_zero = None
-    if calibration is not None:
-        measured = activation_zero_fractions(model, calibration)
-        act_zero = {layer.name: measured.get(layer.name, 0.0) for layer in layers}
+    act_zero = activation_zero_fractions(model, calibration) if calibration is not None else None
     return Workload(layers, stats, act_zero)
 
 
@@ -119,11 +100,12 @@ def workload_energy(work: Workload, datapath: Datapath, config: ArrayConfig | No
     """Energy of ``work`` on ``datapath`` and ``config``; ``simulation``: the array simulation of
     ``work.layers`` on ``config`` when the caller has it already (it does not depend on the datapath)."""
     config = config or default_array()
-    check_workload(work.stats, datapath)  # before the simulation: name a value the datapath cannot hold
-    sim = simulate(work.layers, config) if simulation is None else simulation
-    report = energy_report(work.layers, sim, work.stats, datapath, memory_sizes(config), table=table, dram=dram,
+    if simulation is None:
+        check_workload(work.stats, datapath)  # before simulating: name a value the datapath cannot hold
+        simulation = simulate(work.layers, config)
+    report = energy_report(work.layers, simulation, work.stats, datapath, memory_sizes(config), table=table, dram=dram,
                            weight_encoding=weight_encoding, act_zero=work.act_zero)
-    return ModelEnergy(report, sim, work.stats, work.layers, datapath, config)
+    return ModelEnergy(report, simulation, work.stats, work.layers, datapath, config)
 
 
 def model_energy(model: nn.Module, input_shape: tuple[int, ...], datapath: Datapath,

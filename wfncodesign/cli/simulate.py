@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     layers = read_topology_csv(args.topology, gemm={"auto": None, "conv": False, "gemm": True}[args.format])
     frame = simulate(layers, config)
     out = Path(args.out)
-    for name, table in report_tables(frame).items():
+    tables = report_tables(frame)
+    for name, table in tables.items():
         atomic_write_text(out / name, report_text(table))
     atomic_write_text(out / "HWSIM_REPORT.csv", frame.to_csv(index=False))
     print_table(frame[["layer", "scalesim_total_cycles", "scalesim_stall_cycles", "scalesim_sram_ifmap_reads",
@@ -44,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
                        "scalesim_dram_filter_reads", "scalesim_dram_ofmap_writes"]],
                 title=f"{config.dataflow} {config.rows}x{config.cols}, {config.bandwidth_mode.upper()} bandwidth "
                       f"({len(layers)} layers)")
-    print(f"\nwrote {', '.join(report_tables(frame))} and HWSIM_REPORT.csv to {out}")
+    print(f"\nwrote {', '.join(tables)} and HWSIM_REPORT.csv to {out}")
     return 0
