@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from compress.coding import CODINGS, decode_indices, encode_indices
+from compress.coding.registry import CODINGS, decode_indices, encode_indices
 from compress.fileio import atomic_write_text
 from compress.metrics import entropy_from_counts
 

@@ -21,12 +21,12 @@ import time
 import numpy as np
 import pandas as pd
 
-from hwsim.simulate import simulate
-from hwsim.config import ArrayConfig
-from hwsim.datapath import KINDS, Datapath, price
-from hwsim.energy import energy_report, memory_sizes
-from hwsim.layers import Layer
-from hwsim.weightstats import analyse_weights
+from hwsim.array.simulate import simulate
+from hwsim.array.config import ArrayConfig
+from hwsim.energy.datapath import KINDS, Datapath, price
+from hwsim.energy.report import energy_report, memory_sizes
+from hwsim.workload.layers import Layer
+from hwsim.workload.weightstats import analyse_weights
 
 
 def resnet18_shapes() -> list[tuple]:

@@ -13,10 +13,10 @@ import time
 
 import torch
 
-from compress.kmeans import kmeans_1d
+from compress.sharing.kmeans import kmeans_1d
 from compress.params import FlatParams
-from compress.scoring import ValidationScorer
-from compress.uniform_bins import uniform_bins
+from compress.sharing.scoring import ValidationScorer
+from compress.sharing.uniform_bins import uniform_bins
 from wfncodesign.models import build_model
 
 

@@ -25,8 +25,8 @@ import time
 import numpy as np
 import torch
 
-from compress.fixing import fix_to_target
-from compress.pot import geometric_grid
+from compress.wfn.fixing import fix_to_target
+from compress.wfn.candidates import geometric_grid
 
 
 # --- the authors' algorithm, ported (torch, CPU) ----------------------------------------------

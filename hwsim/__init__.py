@@ -13,15 +13,15 @@ by each value), the weight statistics of a network (:func:`analyse_weights`, Num
 :func:`energy_report` (energy per inference by layer and component).
 """
 
-from hwsim.config import ArrayConfig, read_layout_csv, read_scalesim_cfg
-from hwsim.datapath import Datapath, price
-from hwsim.energy import energy_report, memory_sizes
+from hwsim.array.config import ArrayConfig, read_layout_csv, read_scalesim_cfg
+from hwsim.energy.datapath import Datapath, price
+from hwsim.energy.report import energy_report, memory_sizes
 from hwsim.errors import HwsimError
-from hwsim.layers import Layer, layers_from_torch, read_topology_csv
-from hwsim.reports import read_report, report_tables, report_text
-from hwsim.simulate import simulate
-from hwsim.tables import TechTable, default_table, load_table
-from hwsim.weightstats import analyse_weights
+from hwsim.workload.layers import Layer, layers_from_torch, read_topology_csv
+from hwsim.scalesim.reports import read_report, report_tables, report_text
+from hwsim.array.simulate import simulate
+from hwsim.energy.tables import TechTable, default_table, load_table
+from hwsim.workload.weightstats import analyse_weights
 
 __all__ = ["ArrayConfig", "Datapath", "HwsimError", "Layer", "TechTable", "analyse_weights", "default_table",
            "energy_report", "layers_from_torch", "load_table", "memory_sizes", "price", "read_layout_csv",

@@ -33,7 +33,7 @@ from compress import metrics
 from compress.codebook import Codebook
 from compress.fileio import atomic_write, atomic_write_text
 from compress.params import FlatParams, ParamScope
-from compress.retrain import evaluate
+from compress.training.retrain import evaluate
 from wfncodesign.data import DataSplits, load_dataset
 from wfncodesign.methods import FixTarget, get_method
 from wfncodesign.settings import settings_from_mapping

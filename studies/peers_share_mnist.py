@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 from compress.codebook import Codebook
-from compress.dc_storage import deep_compression_storage
+from compress.sharing.dc_storage import deep_compression_storage
 from compress.fileio import atomic_write_text
 from compress.params import FlatParams, ParamScope
-from compress.retrain import evaluate
+from compress.training.retrain import evaluate
 from wfncodesign.data import load_dataset
 from wfncodesign.methods.base import FixTarget
 from wfncodesign.methods.kmeans import KMeansMethod, KMeansSettings

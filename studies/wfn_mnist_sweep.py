@@ -25,7 +25,7 @@ import torch
 from compress import metrics
 from compress.fileio import atomic_write_text
 from compress.params import FlatParams
-from compress.retrain import evaluate
+from compress.training.retrain import evaluate
 from wfncodesign.data import load_dataset
 from wfncodesign.methods import FixTarget, get_method
 from wfncodesign.settings import settings_from_mapping

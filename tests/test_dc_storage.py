@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from compress.dc_storage import deep_compression_storage, layer_storage, relative_index_stream
+from compress.sharing.dc_storage import deep_compression_storage, layer_storage, relative_index_stream
 from compress.errors import CompressError
 from compress.params import FlatParams
 

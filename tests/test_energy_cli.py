@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import torch
 
-from hwsim.datapath import Datapath
-from hwsim.energy import COMPONENTS
+from hwsim.energy.datapath import Datapath
+from hwsim.energy.report import COMPONENTS
 from wfncodesign.cli import main
 from wfncodesign.energy import activation_zero_fractions, model_energy
 from wfncodesign.models import build_model

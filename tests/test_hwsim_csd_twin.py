@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compress.csd import csd_count, csd_terms
-from hwsim.kernels import signed_digit_count, signed_digit_terms
+from hwsim.workload.kernels import signed_digit_count, signed_digit_terms
 
 
 def _dyadic(rng: np.random.Generator, n: int) -> np.ndarray:

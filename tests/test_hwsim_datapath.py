@@ -1,4 +1,4 @@
-"""hwsim.datapath: prices per codebook value, operation counts, and their agreement."""
+"""hwsim.energy.datapath: prices per codebook value, operation counts, and their agreement."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compress.csd import csd_count
-from hwsim.datapath import KINDS, Datapath, factorised_groups, layer_ops, ops_energy, price, unit_costs
+from hwsim.energy.datapath import KINDS, Datapath, factorised_groups, layer_ops, ops_energy, price, unit_costs
 from hwsim.errors import HwsimError
-from hwsim.tables import default_table
-from hwsim.weightstats import analyse_weights
+from hwsim.energy.tables import default_table
+from hwsim.workload.weightstats import analyse_weights
 
 # Values with few signed-digit terms inside a 24-position window (8-bit activations, 32-bit acc).
 dyadic = st.builds(lambda m, e: float(np.ldexp(m, e)), st.integers(-(2**12), 2**12), st.integers(-12, 0))

@@ -1,4 +1,4 @@
-"""hwsim.energy: energy per inference by component on every datapath, and its properties."""
+"""hwsim.energy.report: energy per inference by component on every datapath, and its properties."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwsim.simulate import simulate
-from hwsim.config import ArrayConfig
-from hwsim.datapath import KINDS, Datapath, price
-from hwsim.energy import ARITH_KINDS, COMPONENTS, check_workload, component_summary, energy_report, memory_sizes
+from hwsim.array.simulate import simulate
+from hwsim.array.config import ArrayConfig
+from hwsim.energy.datapath import KINDS, Datapath, price
+from hwsim.energy.report import ARITH_KINDS, COMPONENTS, check_workload, component_summary, energy_report, memory_sizes
 from hwsim.errors import HwsimError
-from hwsim.layers import Layer
-from hwsim.weightstats import analyse_weights
+from hwsim.workload.layers import Layer
+from hwsim.workload.weightstats import analyse_weights
 
 CONFIG = ArrayConfig(rows=8, cols=4, dataflow="ws", ifmap_sram_kb=16, filter_sram_kb=8, ofmap_sram_kb=16)
 POW2 = np.array([-1.0, -0.25, -0.0625, 0.0, 0.03125, 0.125, 0.5], dtype=np.float32)

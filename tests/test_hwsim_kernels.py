@@ -1,4 +1,4 @@
-"""hwsim.kernels and hwsim.weightstats against plain numpy on real-shaped weights."""
+"""hwsim.workload.kernels and hwsim.workload.weightstats against plain numpy on real-shaped weights."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hwsim.errors import HwsimError
-from hwsim.kernels import count_zeros, index_values, layer_value_stats, row_distinct_nonzero, zero_fraction
-from hwsim.weightstats import analyse_weights
+from hwsim.workload.kernels import count_zeros, index_values, layer_value_stats, row_distinct_nonzero, zero_fraction
+from hwsim.workload.weightstats import analyse_weights
 
 CODEBOOK = np.array([-0.5, -0.125, 0.0, 0.09375, 0.25, 0.375, 1.0], dtype=np.float32)
 

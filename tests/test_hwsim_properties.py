@@ -1,4 +1,4 @@
-"""Properties of hwsim.simulate over random layers and arrays (hypothesis)."""
+"""Properties of hwsim.array.simulate over random layers and arrays (hypothesis)."""
 
 from __future__ import annotations
 

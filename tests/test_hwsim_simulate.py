@@ -1,4 +1,4 @@
-"""hwsim.simulate: physical counts, groups, totals row, torch models, SCALE-Sim report tables."""
+"""hwsim.array.simulate: physical counts, groups, totals row, torch models, SCALE-Sim report tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from hwsim import ArrayConfig, HwsimError, Layer, layers_from_torch, report_tables, simulate
-from hwsim.simulate import PHYSICAL, SCALESIM
+from hwsim.array.simulate import PHYSICAL, SCALESIM
 
 BIG = dict(ifmap_sram_kb=512, filter_sram_kb=512, ofmap_sram_kb=512)
 

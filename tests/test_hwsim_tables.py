@@ -1,4 +1,4 @@
-"""hwsim.tables: the shipped 45 nm table matches the published figures; user tables; bad tables."""
+"""hwsim.energy.tables: the shipped 45 nm table matches the published figures; user tables; bad tables."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 
 from hwsim.errors import HwsimError
-from hwsim.tables import default_table, load_table, table_from_dict
+from hwsim.energy.tables import default_table, load_table, table_from_dict
 
 
 def _raw() -> dict:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwsim import ArrayConfig, HwsimError, Layer, simulate
-from hwsim.timing import layer_cycles
+from hwsim.array.timing import layer_cycles
 
 
 def test_no_traffic_takes_the_compute_cycles():

@@ -10,11 +10,11 @@ from torch import nn
 
 from compress.csd import csd_count
 from compress.errors import CompressError
-from compress.frozen import FrozenWeights, read_values
-from compress.inq import IncrementalQuantizer, InqConfig, fix_counts, select_largest
+from compress.training.frozen import FrozenWeights, read_values
+from compress.pow2.inq import IncrementalQuantizer, InqConfig, fix_counts, select_largest
 from compress.params import FlatParams
-from compress.pow2 import LevelConfig, apot_unit_magnitudes
-from compress.retrain import train_epoch
+from compress.pow2.levels import LevelConfig, apot_unit_magnitudes
+from compress.training.retrain import train_epoch
 
 
 def _model() -> nn.Module:

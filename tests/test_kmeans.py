@@ -9,12 +9,12 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 from torch import nn
 
-from compress.centroid_tuning import CentroidTuner
+from compress.sharing.centroid_tuning import CentroidTuner
 from compress.errors import CompressError
-from compress.kmeans import KMeansConfig, assign_nearest, initial_centroids, kmeans_1d, layer_groups, share_kmeans
+from compress.sharing.kmeans import KMeansConfig, assign_nearest, initial_centroids, kmeans_1d, layer_groups, share_kmeans
 from compress.params import FlatParams
-from compress.pruning import PruneMask, magnitude_keep_mask
-from compress.retrain import seed_everything, train_epoch
+from compress.training.pruning import PruneMask, magnitude_keep_mask
+from compress.training.retrain import seed_everything, train_epoch
 
 
 def lloyd_reference(v: np.ndarray, c: np.ndarray, iters: int) -> np.ndarray:

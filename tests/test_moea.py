@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from compress.errors import CompressError
-from compress.moea import NsgaConfig, pareto_front, search_bins
-from compress.uniform_bins import uniform_bins
+from compress.sharing.moea import NsgaConfig, pareto_front, search_bins
+from compress.sharing.uniform_bins import uniform_bins
 
 RNG = np.random.default_rng(0)
 W = RNG.standard_normal(5000).astype(np.float32)

@@ -12,7 +12,7 @@ from compress.codebook import Codebook
 from compress.csd import csd_count, csd_terms
 from compress.errors import CompressError
 from compress.params import FlatParams
-from compress.pow2 import (
+from compress.pow2.levels import (
     LevelConfig,
     apot_unit_magnitudes,
     fix_one_shot,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from hwsim import read_report, read_scalesim_cfg, read_topology_csv, report_tables, report_text, simulate
-from hwsim.reports import REPORT_FILES
+from hwsim.scalesim.reports import REPORT_FILES
 from wfncodesign.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "scalesim"

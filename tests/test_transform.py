@@ -11,10 +11,11 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 from scipy import fft
 
-from compress import dct, jpeg
+from compress.transform import dct
+from compress.transform import jpeg
 from compress.errors import CompressError
-from compress.filters import filter_images, grid_for, tile, untile
-from compress.intstream import ByteReader, ByteWriter, decode_groups, encode_groups
+from compress.transform.filters import filter_images, grid_for, tile, untile
+from compress.coding.intstream import ByteReader, ByteWriter, decode_groups, encode_groups
 
 
 def _filters(n: int = 12, seed: int = 0) -> np.ndarray:

@@ -10,11 +10,11 @@ from hypothesis.extra.numpy import arrays
 
 from compress.codebook import Codebook
 from compress.errors import CompressError
-from compress.huffman import huffman_ratio
+from compress.coding.huffman import huffman_ratio
 from compress.params import FlatParams
-from compress.retrain import seed_everything, train_epoch
-from compress.scoring import ValidationScorer, materialise
-from compress.uniform_bins import bin_indices, merge_neighbours, uniform_bins
+from compress.training.retrain import seed_everything, train_epoch
+from compress.sharing.scoring import ValidationScorer, materialise
+from compress.sharing.uniform_bins import bin_indices, merge_neighbours, uniform_bins
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, width=32)
 weights = arrays(np.float32, st.integers(1, 300), elements=finite)

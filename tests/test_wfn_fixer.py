@@ -9,12 +9,12 @@ import torch
 from hypothesis import given, settings, strategies as st
 from torch import nn
 
-from compress.attention import AttentionRegulariser, balanced_penalty
+from compress.wfn.attention import AttentionRegulariser, balanced_penalty
 from compress.csd import csd_count
 from compress.errors import CompressError
 from compress.params import FlatParams
-from compress.retrain import evaluate, train_epoch
-from compress.wfn import WeightFixer, WFNConfig
+from compress.training.retrain import evaluate, train_epoch
+from compress.wfn.fixer import WeightFixer, WFNConfig
 
 TIMING = ["fix_seconds", "train_seconds"]
 

@@ -8,14 +8,14 @@ from hypothesis import given, settings, strategies as st
 
 from compress.csd import csd_count
 from compress.errors import CompressError
-from compress.fixing import fix_to_target, fix_to_target_priced, group_targets, stable_argsort
-from compress.pot import candidate_values, geometric_grid
+from compress.wfn.fixing import fix_to_target, fix_to_target_priced, group_targets, stable_argsort
+from compress.wfn.candidates import candidate_values, geometric_grid
 
 GAMMA0 = 2.0**-7
 
 
 def reference_step(values, fixed, target, delta_t, max_order):
-    """The rule of compress.fixing written the slow, obvious way (a distance matrix per choice)."""
+    """The rule of compress.wfn.fixing written the slow, obvious way (a distance matrix per choice)."""
     values, fixed = values.copy(), fixed.copy()
     level, tol = 0, delta_t
     while fixed.sum() < target:

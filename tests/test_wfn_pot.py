@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 from compress.csd import csd_count, csd_terms
 from compress.errors import CompressError
-from compress.pot import candidate_values, geometric_grid, mirror, pot_order, snap_to_pot
+from compress.wfn.candidates import candidate_values, geometric_grid, mirror, pot_order, snap_to_pot
 
 GAMMA0 = 2.0**-7
 

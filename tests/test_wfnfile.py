@@ -13,11 +13,11 @@ from hypothesis.extra.numpy import array_shapes
 from torch import nn
 
 from compress.codebook import Codebook
-from compress.coding import coding_names
+from compress.coding.registry import coding_names
 from compress.errors import CompressError
 from compress.params import FlatParams
-from compress.retrain import evaluate, seed_everything
-from compress.wfnfile import (DIGEST_BYTES, MAGIC, WfnFile, assignment_from_arrays, encode_wfn, load_compressed,
+from compress.training.retrain import evaluate, seed_everything
+from compress.fileformat.wfnfile import (DIGEST_BYTES, MAGIC, WfnFile, assignment_from_arrays, encode_wfn, load_compressed,
                               read_wfn, save_compressed)
 from wfncodesign.models import build_model
 

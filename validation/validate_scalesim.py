@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hwsim import HwsimError, read_report, read_scalesim_cfg, read_topology_csv, report_tables, simulate  # noqa: E402
-from hwsim.reports import REPORT_FILES  # noqa: E402
+from hwsim.scalesim.reports import REPORT_FILES  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "scalesim"
 STUDY = REPO / "studies" / "scalesim"

@@ -1,10 +1,10 @@
 """Energy per inference of a torch model on an accelerator: joins a model to hwsim.
 
 The model's Conv2d/Linear layers and their real weights come from
-:func:`hwsim.layers.layers_from_torch`; the array and memory model
-(:func:`hwsim.simulate.simulate`) gives each layer's physical access counts; the weight kernels
-(:func:`hwsim.weightstats.analyse_weights`) give the codebook statistics; and
-:func:`hwsim.energy.energy_report` prices it all on a datapath and technology table.  Activation
+:func:`hwsim.workload.layers.layers_from_torch`; the array and memory model
+(:func:`hwsim.array.simulate.simulate`) gives each layer's physical access counts; the weight kernels
+(:func:`hwsim.workload.weightstats.analyse_weights`) give the codebook statistics; and
+:func:`hwsim.energy.report.energy_report` prices it all on a datapath and technology table.  Activation
 sparsity, which the datapaths' zero-activation gating uses, is measured here on a calibration
 batch: the fraction of exact zeros in each layer's input (forward hooks, the same layer names as
 ``layers_from_torch``: module names, ``#2`` for a module's second call).
@@ -19,14 +19,14 @@ import pandas as pd
 import torch
 from torch import nn
 
-from hwsim.config import ArrayConfig
-from hwsim.datapath import Datapath
-from hwsim.energy import check_workload, energy_report, memory_sizes
-from hwsim.kernels import zero_fraction
-from hwsim.layers import Layer, layers_from_torch, run_layers
-from hwsim.simulate import simulate
-from hwsim.tables import TechTable
-from hwsim.weightstats import WeightStats, analyse_weights
+from hwsim.array.config import ArrayConfig
+from hwsim.energy.datapath import Datapath
+from hwsim.energy.report import check_workload, energy_report, memory_sizes
+from hwsim.workload.kernels import zero_fraction
+from hwsim.workload.layers import Layer, layers_from_torch, run_layers
+from hwsim.array.simulate import simulate
+from hwsim.energy.tables import TechTable
+from hwsim.workload.weightstats import WeightStats, analyse_weights
 from wfncodesign.errors import WfnError
 
 
@@ -50,7 +50,7 @@ class ModelEnergy:
 
 def activation_zero_fractions(model: nn.Module, images: torch.Tensor) -> dict[str, float]:
     """Fraction of exact zeros in each Conv2d/Linear layer's input over ``images`` (N, C, H, W),
-    by the layer names of :func:`hwsim.layers.layers_from_torch`."""
+    by the layer names of :func:`hwsim.workload.layers.layers_from_torch`."""
     fractions: dict[str, float] = {}
 
     def record(name: str, module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:

@@ -4,7 +4,7 @@
   ``shift_add``, ``lut``, ``factorised``) at the study's bit width, or a kind with a format and
   width (``mac-fp32``, ``mac-int16``, ``mac-fp16``); a trailing ``+gated`` gates zero weights and
   zero activations.
-- Accelerators: a SCALE-Sim ``.cfg`` file or inline :class:`hwsim.config.ArrayConfig` keys.
+- Accelerators: a SCALE-Sim ``.cfg`` file or inline :class:`hwsim.array.config.ArrayConfig` keys.
 - :func:`value_cost`: the price list the hardware-aware fixer asks (pJ of one multiply by each
   candidate value on a datapath), and :func:`weight_usage`: how many MACs each weight takes part in.
 - :func:`trial_hardware`: a fixed model's energy per inference by component on every accelerator and
@@ -27,12 +27,12 @@ from torch import nn
 from compress.codebook import Codebook
 from compress.fileio import atomic_write_text
 from compress.params import FlatParams
-from hwsim.config import ArrayConfig, read_scalesim_cfg
-from hwsim.datapath import KINDS, Datapath, price
-from hwsim.energy import COMPONENTS
+from hwsim.array.config import ArrayConfig, read_scalesim_cfg
+from hwsim.energy.datapath import KINDS, Datapath, price
+from hwsim.energy.report import COMPONENTS
 from hwsim.errors import HwsimError
-from hwsim.layers import layers_from_torch
-from hwsim.simulate import simulate
+from hwsim.workload.layers import layers_from_torch
+from hwsim.array.simulate import simulate
 from wfncodesign.energy import default_array, workload, workload_energy
 from wfncodesign.errors import WfnError
 
@@ -41,7 +41,7 @@ _DATAPATH = re.compile(r"^(?P<kind>[a-z_]+)(?:-(?P<number>int|fp)(?P<bits>\d+))?
 
 
 def parse_datapath(name: str, bits: int = 8) -> Datapath:
-    """The :class:`~hwsim.datapath.Datapath` a name stands for (see the module docstring)."""
+    """The :class:`~hwsim.energy.datapath.Datapath` a name stands for (see the module docstring)."""
     m = _DATAPATH.match(name)
     if not m or m["kind"] not in KINDS:
         raise WfnError(f"datapath {name!r} is unknown; use one of {list(KINDS)}, optionally with a format and "

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from compress.fileio import atomic_torch_save
-from compress.retrain import evaluate, seed_everything, select_device, train_epoch
+from compress.training.retrain import evaluate, seed_everything, select_device, train_epoch
 from wfncodesign.data import DataSplits
 from wfncodesign.errors import WfnError
 from wfncodesign.models import build_model, get_spec

@@ -32,7 +32,7 @@ def print_table(df: pd.DataFrame, title: str | None = None) -> None:
 
 
 def print_wfn_summary(info) -> None:
-    """Print a .wfn file's size figures (a :class:`compress.wfnfile.WfnInfo`)."""
+    """Print a .wfn file's size figures (a :class:`compress.fileformat.wfnfile.WfnInfo`)."""
     print(f"file: {info.file_bytes} bytes (header {info.header_bytes}, indices {info.index_bytes} with "
           f"{info.coding} coding, arrays stored as they are {info.raw_bytes})")
     print(f"codebook: {info.k} values; {info.n_weights} weights in scope")

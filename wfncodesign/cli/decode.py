@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from compress.fileio import atomic_torch_save
-from compress.wfnfile import read_wfn
+from compress.fileformat.wfnfile import read_wfn
 from wfncodesign.arrays import write_arrays
 from wfncodesign.errors import WfnError
 

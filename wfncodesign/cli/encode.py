@@ -18,10 +18,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compress.coding import coding_names
+from compress.coding.registry import coding_names
 from compress.params import FlatParams
-from compress.valuerepr import AUTO, FORMS
-from compress.wfnfile import MAX_CODEBOOK, assignment_from_arrays, save_compressed
+from compress.coding.valuerepr import AUTO, FORMS
+from compress.fileformat.wfnfile import MAX_CODEBOOK, assignment_from_arrays, save_compressed
 from wfncodesign.arrays import read_weights_file
 from wfncodesign.cli.common import print_wfn_summary
 from wfncodesign.errors import WfnError

@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from compress.fileio import atomic_write_text
-from hwsim.config import read_scalesim_cfg
-from hwsim.datapath import price
-from hwsim.energy import COMPONENTS, ENCODINGS, component_summary
+from hwsim.array.config import read_scalesim_cfg
+from hwsim.energy.datapath import price
+from hwsim.energy.report import COMPONENTS, ENCODINGS, component_summary
 from wfncodesign.cli.common import add_data_args, print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
 from wfncodesign.energy import ModelEnergy, calibration_images, default_array, model_energy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from compress.retrain import evaluate, select_device
+from compress.training.retrain import evaluate, select_device
 from wfncodesign.cli.common import add_data_args, add_device_arg
 from wfncodesign.data import load_dataset
 from wfncodesign.models import MODELS

@@ -27,7 +27,7 @@ import torch
 from compress import metrics
 from compress.fileio import atomic_write_text
 from compress.params import FlatParams, ParamScope
-from compress.retrain import evaluate, select_device
+from compress.training.retrain import evaluate, select_device
 from wfncodesign.arrays import read_arrays, write_arrays  # noqa: F401  (re-exported for callers)
 from wfncodesign.cli.common import add_data_args, add_device_arg, print_table
 from wfncodesign.data import load_dataset

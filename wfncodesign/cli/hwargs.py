@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from hwsim.datapath import KINDS, Datapath
-from hwsim.tables import TechTable, default_table, load_table
+from hwsim.energy.datapath import KINDS, Datapath
+from hwsim.energy.tables import TechTable, default_table, load_table
 
 
 def add_datapath_args(p: argparse.ArgumentParser, default: str = "shift_add") -> None:
@@ -23,7 +23,7 @@ def add_datapath_args(p: argparse.ArgumentParser, default: str = "shift_add") ->
 
 
 def datapath_from_args(args: argparse.Namespace) -> Datapath:
-    """The :class:`~hwsim.datapath.Datapath` the options describe."""
+    """The :class:`~hwsim.energy.datapath.Datapath` the options describe."""
     return Datapath(kind=args.datapath, bits=args.bits, number=args.number, acc_bits=args.acc_bits,
                     gate_zero_weights=args.gate_zero_weights, gate_zero_activations=args.gate_zero_activations)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from compress.csd import csd_count, csd_string
-from compress.wfnfile import FORMAT_VERSION, read_wfn
+from compress.fileformat.wfnfile import FORMAT_VERSION, read_wfn
 from wfncodesign.cli.common import print_table, print_wfn_summary
 
 

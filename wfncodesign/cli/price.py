@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from compress.csd import csd_string
-from hwsim.datapath import Datapath, price
-from hwsim.kernels import signed_digit_count
+from hwsim.energy.datapath import Datapath, price
+from hwsim.workload.kernels import signed_digit_count
 from wfncodesign.cli.common import print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
 from wfncodesign.errors import WfnError

@@ -4,7 +4,7 @@ Reads a SCALE-Sim ``.cfg`` and topology CSV (and its layout CSV when given) and 
 ``--out``, the three reports SCALE-Sim 3.0.0 writes (``COMPUTE_REPORT.csv``,
 ``BANDWIDTH_REPORT.csv``, ``DETAILED_ACCESS_REPORT.csv``: same column names, layer order and
 number format, same figures) plus ``HWSIM_REPORT.csv``, every column of
-:func:`hwsim.simulate` (physical counts included) with a totals row.  Every file is written
+:func:`hwsim.array.simulate` (physical counts included) with a totals row.  Every file is written
 atomically.
 """
 

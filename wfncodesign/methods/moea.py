@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from compress.moea import NsgaConfig, describe, search_bins
-from compress.retrain import select_device
-from compress.scoring import ValidationScorer, materialise
-from compress.uniform_bins import merge_neighbours, uniform_bins
+from compress.sharing.moea import NsgaConfig, describe, search_bins
+from compress.training.retrain import select_device
+from compress.sharing.scoring import ValidationScorer, materialise
+from compress.sharing.uniform_bins import merge_neighbours, uniform_bins
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 

@@ -1,12 +1,12 @@
 """``pow2`` (INQ powers of two) and ``apot`` (additive powers of two) as fixing methods.
 
 With a model, data and retraining, both run Incremental Network Quantization (Zhou et al., ICLR
-2017; :mod:`compress.inq`): the accumulated portions 50/75/87.5/100 % of each layer's largest
+2017; :mod:`compress.pow2.inq`): the accumulated portions 50/75/87.5/100 % of each layer's largest
 weights are fixed to their levels, the rest retrained in between.  Without retraining (``--no-train``,
-e.g. on a weights file) they snap every weight at once (:func:`compress.pow2.fix_one_shot`).
+e.g. on a weights file) they snap every weight at once (:func:`compress.pow2.levels.fix_one_shot`).
 ``pow2`` levels are INQ's {0, +-2^n2 .. +-2^n1}; ``apot`` levels are APoT's sums of two powers of
 two with per-layer clipping (Li et al., ICLR 2020), fixed on INQ's schedule when retraining (APoT
-itself trains with a straight-through estimator and a learned clip; see :mod:`compress.pow2`).
+itself trains with a straight-through estimator and a learned clip; see :mod:`compress.pow2.levels`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from compress import metrics
-from compress.inq import INQ_PORTIONS, IncrementalQuantizer, InqConfig
-from compress.pow2 import CLIPS, ROUNDINGS, LevelConfig, fix_one_shot
-from compress.retrain import evaluate, select_device
+from compress.pow2.inq import INQ_PORTIONS, IncrementalQuantizer, InqConfig
+from compress.pow2.levels import CLIPS, ROUNDINGS, LevelConfig, fix_one_shot
+from compress.training.retrain import evaluate, select_device
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 
 

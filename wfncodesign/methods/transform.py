@@ -3,8 +3,8 @@
 Both encode every tensor in scope to real bytes, decode those bytes, and return the decoded
 weights with the total encoded size (``FixOutcome.encoded_bytes``); the codebook is None, since the
 decoded values are not drawn from a small shared set.  Neither retrains.  ``jpeg`` is the
-published experiment (:mod:`compress.jpeg`): each tensor must be a stack of H x W images (the mlp's
-``1.weight``: ``--include 1.weight``); ``dct`` (:mod:`compress.dct`) takes any tensor.
+published experiment (:mod:`compress.transform.jpeg`): each tensor must be a stack of H x W images (the mlp's
+``1.weight``: ``--include 1.weight``); ``dct`` (:mod:`compress.transform.dct`) takes any tensor.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from compress import dct, jpeg
-from compress.filters import filter_images
+from compress.transform import dct
+from compress.transform import jpeg
+from compress.transform.filters import filter_images
 from compress.params import FlatParams
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 

@@ -1,6 +1,6 @@
 """The ``wfn`` method: Weight Fixing Networks (Subia-Waud and Dasmahapatra, ECCV 2022).
 
-Wraps :class:`compress.wfn.WeightFixer` for ``wfncodesign fix`` and the study runner.  With a model
+Wraps :class:`compress.wfn.fixer.WeightFixer` for ``wfncodesign fix`` and the study runner.  With a model
 and data it fixes and retrains between steps (resumable: the state lives in the target's
 ``work_dir``); with ``--no-train`` (or a bare weights file) it fixes one-shot.  Defaults are the
 paper's: delta 0.01, the 30..100 % schedule, 3 epochs per step, gamma0 = 2^-7, Adam lr 2e-5, clip
@@ -12,7 +12,7 @@ datapath, from :mod:`hwsim`), ``cost_exponent`` lambda and, when the target has 
 weight's usage (MACs per inference of its layer per weight, :func:`wfncodesign.hardware.weight_usage`):
 weights used more often than the mean may only take cheaper values (a price ceiling
 ``p_max * (mean usage / usage)**lambda``), each choice maximises ``popularity / price**lambda`` and
-escalation follows price levels (:func:`compress.fixing.fix_to_target_priced`); lambda = 0 is plain
+escalation follows price levels (:func:`compress.wfn.fixing.fix_to_target_priced`); lambda = 0 is plain
 WFN.  The history's ``fixed_cost`` column is then the arithmetic energy per inference (pJ) of the
 weights fixed so far.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compress.wfn import DEFAULT_SCHEDULE, WeightFixer, WFNConfig
+from compress.wfn.fixer import DEFAULT_SCHEDULE, WeightFixer, WFNConfig
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 

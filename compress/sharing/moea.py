@@ -1,0 +1,149 @@
+"""NSGA-II search for the number of uniform bins k: accuracy against number of shared values.
+
+Khosrowshahli et al. (arXiv:2501.03095) search k with a multi-objective evolutionary algorithm:
+maximise validation accuracy (objective f1) and minimise the number of shared values d (objective
+f2; d <= k because empty bins are dropped), over integer k in [2, 1024], with NSGA-II (Deb et al.,
+IEEE TEVC 2002) run by pymoo: population 100 initialised linearly spaced over the k range, SBX
+crossover (probability 0.9, eta 15) and polynomial mutation (probability 0.9, eta 20) on k rounded
+to an integer.  Those are the defaults of :class:`NsgaConfig`.  The paper does not fix the number
+of generations here; ours is a setting.
+
+Every k is scored once: results are cached, so a generation that revisits k costs nothing and the
+whole run costs at most ``k_max - k_min + 1`` evaluations.  The returned front is the
+non-dominated set of *every* k evaluated (an archive), not only of the final population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from compress.codebook import Codebook
+from compress.errors import CompressError
+from compress.coding.huffman import huffman_ratio, mean_code_length
+from compress.sharing.uniform_bins import Score, check_k, uniform_bins
+
+
+@dataclass(frozen=True)
+class NsgaConfig:
+    """NSGA-II settings (defaults: arXiv:2501.03095's population 100, SBX 0.9/15, PM 0.9/20, k in [2, 1024])."""
+
+    population: int = 100
+    generations: int = 30
+    k_min: int = 2
+    k_max: int = 1024
+    crossover_prob: float = 0.9
+    crossover_eta: float = 15.0
+    mutation_prob: float = 0.9
+    mutation_eta: float = 20.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.population < 2:
+            raise CompressError(f"population={self.population}: NSGA-II needs at least 2 individuals")
+        if self.generations < 1:
+            raise CompressError(f"generations={self.generations}: run at least one generation")
+        if self.k_min < 1 or self.k_max < self.k_min:
+            raise CompressError(
+                f"k range [{self.k_min}, {self.k_max}] is empty or below 1; use 1 <= k_min <= k_max"
+            )
+        for name in ("crossover_prob", "mutation_prob"):
+            p = getattr(self, name)
+            if not 0.0 <= p <= 1.0:
+                raise CompressError(f"{name}={p}: a probability must lie in [0, 1]")
+        for name in ("crossover_eta", "mutation_eta"):
+            if getattr(self, name) <= 0:
+                raise CompressError(f"{name}={getattr(self, name)}: a distribution index must be > 0")
+
+
+@dataclass
+class SearchResult:
+    """Outcome of :func:`search_bins`.
+
+    ``front``: the non-dominated (k, shared values, accuracy) points, fewest shared values first,
+    with Huffman bits per index and the ratio 32 / bits; ``evaluations``: every k scored, same
+    columns; ``history``: one row per generation.
+    """
+
+    front: pd.DataFrame
+    evaluations: pd.DataFrame
+    history: pd.DataFrame
+
+
+def describe(codebook: Codebook, k: int, accuracy: float) -> dict:
+    """One table row for a uniform-bin codebook: k, shared values, accuracy, Huffman bits and ratio."""
+    counts = codebook.counts()
+    return {"k": k, "shared_values": codebook.k, "accuracy": accuracy,
+            "huffman_bits": mean_code_length(counts), "huffman_ratio": huffman_ratio(counts)}
+
+
+def pareto_front(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``table`` not dominated in (max ``accuracy``, min ``shared_values``), fewest values first."""
+    ordered = table.sort_values(["shared_values", "accuracy", "k"], ascending=[True, False, True])
+    keep, best = [], -np.inf
+    for idx, acc in zip(ordered.index, ordered["accuracy"]):
+        if acc > best:
+            keep.append(idx)
+            best = acc
+    return ordered.loc[keep].reset_index(drop=True)
+
+
+def search_bins(values: np.ndarray, score: Score, config: NsgaConfig = NsgaConfig()) -> SearchResult:
+    """Run NSGA-II over k for uniform bins on ``values`` (shape (N,)), scoring with ``score``."""
+    from pymoo.algorithms.moo.nsga2 import NSGA2
+    from pymoo.core.callback import Callback
+    from pymoo.core.problem import Problem
+    from pymoo.operators.crossover.sbx import SBX
+    from pymoo.operators.mutation.pm import PM
+    from pymoo.operators.repair.rounding import RoundingRepair
+    from pymoo.optimize import minimize
+    from tqdm.auto import tqdm
+
+    n = int(np.asarray(values).size)
+    check_k(config.k_max, n, "k_max")
+    cache: dict[int, dict] = {}
+
+    def evaluate_k(k: int) -> dict:
+        if k not in cache:
+            cb = uniform_bins(values, k)
+            cache[k] = describe(cb, k, float(score(cb.decode())))
+        return cache[k]
+
+    class BinsProblem(Problem):
+        def __init__(self) -> None:
+            super().__init__(n_var=1, n_obj=2, xl=config.k_min, xu=config.k_max, vtype=int)
+
+        def _evaluate(self, x, out, *args, **kwargs):
+            rows = [evaluate_k(int(round(v))) for v in x[:, 0]]
+            # pymoo minimises: f1 = -accuracy, f2 = shared values.
+            out["F"] = np.array([[-r["accuracy"], r["shared_values"]] for r in rows], dtype=np.float64)
+
+    history: list[dict] = []
+    bar = tqdm(total=config.generations, desc="nsga-ii", leave=False, disable=None)
+
+    class Record(Callback):
+        def notify(self, algorithm):
+            f = algorithm.opt.get("F")
+            history.append({"generation": algorithm.n_gen, "distinct_k_evaluated": len(cache),
+                            "front_size": len(f), "best_accuracy": float(-f[:, 0].min()),
+                            "fewest_shared_values": int(f[:, 1].min())})
+            bar.update(1)
+
+    # Linearly spaced initial k over the range (the paper's "linear spaced initialization of k").
+    init = np.unique(np.round(np.linspace(config.k_min, config.k_max, config.population))).reshape(-1, 1)
+    algorithm = NSGA2(
+        pop_size=config.population,
+        sampling=init,
+        crossover=SBX(prob=config.crossover_prob, eta=config.crossover_eta, vtype=float, repair=RoundingRepair()),
+        mutation=PM(prob=config.mutation_prob, eta=config.mutation_eta, vtype=float, repair=RoundingRepair()),
+        eliminate_duplicates=True,
+    )
+    try:
+        minimize(BinsProblem(), algorithm, ("n_gen", config.generations), seed=config.seed,
+                 callback=Record(), verbose=False)
+    finally:
+        bar.close()
+    evaluations = pd.DataFrame(sorted(cache.values(), key=lambda r: r["k"]))
+    return SearchResult(pareto_front(evaluations), evaluations, pd.DataFrame(history))

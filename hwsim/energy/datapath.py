@@ -1,0 +1,275 @@
+"""Datapaths: how a PE multiplies an activation by a weight, and what that costs per value.
+
+Five datapaths a user compares (DESIGN.md, hwsim section); energies come from a
+:class:`~hwsim.energy.tables.TechTable` (45 nm Horowitz/ShiftAddNet by default), the accumulator width
+sets the width of every add and shift:
+
+- ``mac``: a b-bit multiplier and an accumulator (int8, int16 or any int 8..32; fp16, fp32).
+  Integer accumulators default to 32 bits, as in the TPU (Jouppi et al., ISCA 2017: 8-bit MACs into
+  32-bit accumulators); floating point accumulates in its own format unless ``acc_bits`` says.
+- ``shift``: weights restricted to 0 and signed powers of two: one barrel shift and one add.
+- ``shift_add``: a weight with n non-zero canonical signed-digit terms costs n shifts and n adds at
+  the accumulator width, so its price differs value by value (the codesign loop exploits this).
+  A value is representable when its terms span at most ``acc_bits - bits`` positions, the furthest a
+  b-bit activation can be shifted inside the accumulator.
+- ``lut``: a table of the products of an activation with the layer's K non-zero codebook values is
+  built once per activation (K multiplies, K register writes of the 2b-bit products), then each
+  multiply is one lookup (a register read of the product) and one add at the accumulator width.
+  The lookup is priced as a register read of its width; the K:1 read multiplexer is not priced (a
+  lower bound on lookup energy).  "Once per activation" is the issue's definition: a dataflow that
+  re-reads an activation from its buffer would rebuild the table, so this is lut's best case.
+- ``factorised`` (UCNN, Hegde et al., ISCA 2018): for each output, the activations that share a
+  weight value are summed (one add each), then one multiply per distinct weight value of the
+  output's filter and one add to accumulate each product.  The multiplies are priced at the
+  activation width (the group sums are wider; a lower bound).
+
+Zero gating: with ``gate_zero_weights`` a zero weight costs nothing (its operations are skipped);
+with ``gate_zero_activations`` the operations on zero activations are skipped (a fraction measured
+on a calibration batch).  ``shift_add`` never spends anything on a zero weight (it has no terms).
+Gating logic itself (a zero detector) is not priced.
+
+:func:`price` gives the energy of one multiply by each value (pJ); :func:`layer_ops` counts a
+layer's operations by kind from its weight statistics, and :func:`ops_energy` prices them with the
+same unit costs, so that a layer's arithmetic energy equals the sum of its weights' prices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwsim.errors import HwsimError
+from hwsim.workload.kernels import signed_digit_terms
+from hwsim.energy.tables import TechTable, default_table
+from hwsim.workload.weightstats import LayerWeights
+
+KINDS = ("mac", "shift", "shift_add", "lut", "factorised")
+NUMBERS = ("int", "fp")
+FP16_MAX = 65504.0  # largest finite IEEE 754 binary16 value
+INT_ACC_BITS = 32  # default integer accumulator (TPU, Jouppi et al. ISCA 2017)
+
+
+@dataclass(frozen=True)
+class Datapath:
+    """A PE datapath: kind, activation (operand) width, number format, accumulator, gating."""
+
+    kind: str = "mac"
+    bits: int = 8
+    number: str = "int"
+    acc_bits: int | None = None
+    gate_zero_weights: bool = False
+    gate_zero_activations: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise HwsimError(f"unknown datapath {self.kind!r}; choose one of {', '.join(KINDS)}")
+        if self.number not in NUMBERS:
+            raise HwsimError(f"unknown number format {self.number!r}; choose 'int' or 'fp'")
+        if isinstance(self.bits, bool) or not isinstance(self.bits, (int, np.integer)) or self.bits < 1:
+            raise HwsimError(f"bit width must be a positive whole number, got {self.bits!r}")
+        if self.number == "fp":
+            if self.kind != "mac":
+                raise HwsimError(f"datapath {self.kind} works on integer activations; number='fp' is only for mac")
+            if self.bits not in (16, 32) or (self.acc_bits is not None and self.acc_bits not in (16, 32)):
+                raise HwsimError(f"floating-point mac supports fp16 and fp32, got bits={self.bits}, "
+                                 f"acc_bits={self.acc_bits}")
+        if self.accumulator_bits < self.bits:
+            raise HwsimError(f"accumulator ({self.accumulator_bits} bits) is narrower than the "
+                             f"{self.bits}-bit activations; give acc_bits >= bits")
+
+    @property
+    def accumulator_bits(self) -> int:
+        """Width of adds and shifts: ``acc_bits``, else 32 for integers and ``bits`` for floats."""
+        if self.acc_bits is not None:
+            return int(self.acc_bits)
+        return max(INT_ACC_BITS, self.bits) if self.number == "int" else self.bits
+
+    @property
+    def product_bits(self) -> int:
+        """Width of a product (a lut table entry): 2 x bits, at most the accumulator width."""
+        return min(2 * self.bits, self.accumulator_bits)
+
+    @property
+    def max_shift(self) -> int:
+        """Furthest a ``bits``-wide activation can be shifted inside the accumulator."""
+        return self.accumulator_bits - self.bits
+
+    @property
+    def label(self) -> str:
+        """Short name, e.g. ``shift_add-int8`` or ``mac-fp32``."""
+        return f"{self.kind}-{self.number}{self.bits}"
+
+
+@dataclass(frozen=True)
+class UnitCosts:
+    """pJ per operation of one datapath on one technology table."""
+
+    mult: float
+    add: float
+    shift: float
+    lookup: float  # one read of a product-table entry (product_bits wide)
+    table_write: float  # one write of a product-table entry
+    register_bit: float
+
+
+def unit_costs(dp: Datapath, table: TechTable | None = None) -> UnitCosts:
+    """Unit energies (pJ) of ``dp``'s operations at its widths on ``table`` (default 45 nm)."""
+    t = table or default_table()
+    acc = dp.accumulator_bits
+    if dp.number == "fp":
+        mult, add, shift = t.fp_mult.at(dp.bits), t.fp_add.at(acc), 0.0
+    else:
+        mult, add = t.int_mult.at(dp.bits), t.int_add.at(acc)
+        shift = t.shift.at(acc) if dp.kind in ("shift", "shift_add") else 0.0
+    reg = t.register_pJ_per_bit
+    product = dp.product_bits
+    return UnitCosts(mult=mult, add=add, shift=shift, lookup=product * reg, table_write=product * reg,
+                     register_bit=reg)
+
+
+def _fmt(v: float) -> str:
+    return np.format_float_positional(v, trim="-") if abs(v) >= 1e-6 or v == 0 else f"{v:.17g}"
+
+
+def check_representable(values: np.ndarray, dp: Datapath) -> np.ndarray:
+    """CSD term counts (int32, flattened) of ``values``; HwsimError naming the first value ``dp`` cannot hold."""
+    counts, low, high = signed_digit_terms(values)  # raises on non-finite values
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    if dp.kind == "mac" and dp.number == "fp" and dp.bits == 16:
+        bad = np.abs(v) > FP16_MAX
+        if bad.any():
+            raise HwsimError(f"value {_fmt(v[bad][0])} overflows fp16 (largest {FP16_MAX}); use fp32")
+    if dp.kind == "shift":
+        bad = counts > 1
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise HwsimError(
+                f"value {_fmt(v[i])} is not zero or a signed power of two ({counts[i]} signed-digit "
+                "terms); the shift datapath multiplies only by +-2^e; use shift_add, or fix the weights "
+                "to powers of two"
+            )
+    if dp.kind == "shift_add":
+        span = high - low
+        bad = span > dp.max_shift
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise HwsimError(
+                f"value {_fmt(v[i])} has signed-digit terms from 2^{high[i]} down to 2^{low[i]} ({span[i]} "
+                f"positions apart, {counts[i]} terms); a shift_add datapath with {dp.bits}-bit activations "
+                f"and a {dp.accumulator_bits}-bit accumulator shifts at most {dp.max_shift} positions; "
+                "widen acc_bits or fix the weights to a shorter signed-digit form"
+            )
+    return counts
+
+
+def _as_datapath(datapath: str | Datapath, bits: int | None, options: dict) -> Datapath:
+    if isinstance(datapath, Datapath):
+        if (bits is not None and bits != datapath.bits) or options:
+            raise HwsimError("give either a Datapath object or a datapath name with bits and options, not both")
+        return datapath
+    return Datapath(kind=datapath, bits=8 if bits is None else bits, **options)
+
+
+def price(values: np.ndarray, datapath: str | Datapath, bits: int | None = None, *,
+          table: TechTable | None = None, lut_reuse: float | None = None,
+          group_size: float | None = None, **options) -> np.ndarray:
+    """pJ of one multiply by each value, shape like ``values`` (float64).
+
+    ``datapath`` is a kind name (with ``bits`` and Datapath options such as ``number='fp'``,
+    ``acc_bits``, ``gate_zero_weights``) or a :class:`Datapath`.  ``lut``'s table build (K multiplies
+    per activation) and ``factorised``'s multiply per weight group are shared by many multiplies: by
+    default the price is the marginal one (lookup + add; add), and with ``lut_reuse`` (multiplies
+    served by one table; K is the number of distinct non-zero ``values``) or ``group_size``
+    (activations per distinct weight per output) the shared part is spread over them.
+    Raises HwsimError naming a value the datapath cannot represent.
+    """
+    dp = _as_datapath(datapath, bits, options)
+    v = np.asarray(values, dtype=np.float64)
+    terms = check_representable(v, dp).reshape(v.shape)
+    u = unit_costs(dp, table)
+    if dp.kind == "mac":
+        p = np.full(v.shape, u.mult + u.add)
+    elif dp.kind == "shift":
+        p = np.full(v.shape, u.shift + u.add)
+    elif dp.kind == "shift_add":
+        p = terms * (u.shift + u.add)
+    elif dp.kind == "lut":
+        p = np.full(v.shape, u.lookup + u.add)
+        if lut_reuse is not None:
+            if not lut_reuse > 0:
+                raise HwsimError(f"lut_reuse must be > 0 multiplies per table, got {lut_reuse}")
+            k = np.unique(v[v != 0]).size
+            p = p + k * (u.mult + u.table_write) / lut_reuse
+    else:  # factorised
+        p = np.full(v.shape, u.add)
+        if group_size is not None:
+            if not group_size >= 1:
+                raise HwsimError(f"group_size must be >= 1 activation per weight group, got {group_size}")
+            p = p + (u.mult + u.add) / group_size
+    if dp.gate_zero_weights:
+        p = np.where(v == 0, 0.0, p)
+    return p.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Ops:
+    """Operations by kind (counts, float64 because they scale by activation keep-fractions)."""
+
+    mults: float = 0.0
+    shifts: float = 0.0
+    adds: float = 0.0
+    lookups: float = 0.0
+    table_writes: float = 0.0
+
+
+def factorised_groups(dp: Datapath, lw: LayerWeights) -> np.ndarray:
+    """(rows,) multiplies per output of each output channel on ``factorised``: its distinct non-zero
+    weight values, plus one for the zero-weight group unless zero weights are gated."""
+    has_zero = (lw.row_nnz < lw.fan_in).astype(np.int64)
+    return lw.row_unique + (0 if dp.gate_zero_weights else has_zero)
+
+
+def layer_ops(dp: Datapath, lw: LayerWeights, *, outputs: int, activations: int,
+              terms: np.ndarray | None = None, lut_values: int | None = None,
+              act_zero: float = 0.0) -> Ops:
+    """Operations of one layer on ``dp``.
+
+    ``lw``: the layer's weight statistics; ``outputs``: outputs per output channel (batch x output
+    pixels); ``activations``: distinct input activations (batch x C x H x W); ``terms`` (K,): the
+    signed-digit term count of each codebook value (shift_add); ``lut_values``: the layer's distinct
+    non-zero codebook values (lut); ``act_zero``: fraction of zero activations (used when
+    activations are gated).
+    """
+    if not 0.0 <= act_zero <= 1.0:
+        raise HwsimError(f"{lw.name}: activation zero fraction must be in [0, 1], got {act_zero}")
+    keep = 1.0 - act_zero if dp.gate_zero_activations else 1.0
+    nnz = float(lw.row_nnz.sum())
+    active = nnz if dp.gate_zero_weights else float(lw.n_weights)
+    slots = outputs * active * keep
+    if dp.kind == "mac":
+        return Ops(mults=slots, adds=slots)
+    if dp.kind == "shift":
+        return Ops(shifts=slots, adds=slots)
+    if dp.kind == "shift_add":
+        if lw.hist is None or terms is None:
+            raise HwsimError(f"{lw.name}: shift_add needs a codebook (histogram and signed-digit counts)")
+        n_terms = float(np.dot(lw.hist.astype(np.float64), terms))
+        return Ops(shifts=outputs * n_terms * keep, adds=outputs * n_terms * keep)
+    if dp.kind == "lut":
+        if lut_values is None:
+            raise HwsimError(f"{lw.name}: lut needs a codebook (the number of values in its product table)")
+        builds = activations * keep * lut_values
+        return Ops(mults=builds, table_writes=builds, lookups=slots, adds=slots)
+    groups = float(factorised_groups(dp, lw).sum())
+    return Ops(mults=outputs * groups, adds=outputs * (active * keep + groups))
+
+
+def ops_energy(ops: Ops, u: UnitCosts) -> dict[str, float]:
+    """pJ by operation kind: ``mult``, ``shift``, ``add``, ``lookup`` (table reads and writes)."""
+    return {
+        "mult": ops.mults * u.mult,
+        "shift": ops.shifts * u.shift,
+        "add": ops.adds * u.add,
+        "lookup": ops.lookups * u.lookup + ops.table_writes * u.table_write,
+    }

@@ -1,0 +1,217 @@
+"""Energy per inference: arithmetic from the datapath plus memory traffic from the array model.
+
+Per layer (and a ``total`` row), in pJ for the whole batch:
+
+- **arithmetic**: the layer's operations by kind (:func:`hwsim.energy.datapath.layer_ops`, from the real
+  weights' statistics and the layer's geometry) times the table's unit energies: ``mult``,
+  ``shift``, ``add`` and ``lookup`` (product-table reads and writes of the lut datapath).
+- **memory**: the physical access counts of :func:`hwsim.array.simulate.simulate` (elements) times the bits
+  per element at each level times the energy per bit of that level:
+
+  * activations move at the activation width (``bits``); partial sums at the accumulator width (in
+    the output buffer, and to DRAM and back when a layer's partial sums spill: ``dram_ofmap_reads``);
+    final outputs go to DRAM at the activation width;
+  * weights move as stored: ``dense`` (the datapath's operand width), ``index`` (fixed-width
+    codebook indices, ceil(log2 K) bits) or ``entropy`` (an ideal entropy code of the network's
+    value distribution); ``auto`` takes indices when the network has a codebook and they are
+    narrower than the operands, else dense.  With a codebook, the values the layer uses are read
+    from DRAM once and written into the filter buffer (``codebook_bits`` each), and every weight
+    read from the filter buffer is decoded by one read of the codebook register file;
+  * DRAM: ifmap reads, filter reads, ofmap writes and spilled partial sums read back, at the
+    table's pJ/bit for the DRAM kind;
+  * each SRAM buffer: the array's reads and the drains to DRAM at the read energy, the array's
+    writes and the fills from DRAM at the write energy, of its size (CACTI points interpolated in
+    log size);
+  * registers: every MAC slot latches its activation and weight and updates its partial sum
+    (bits + bits + acc_bits register bits), plus the codebook decode reads; at the register
+    energy per bit (Aladdin).
+
+Gating skips arithmetic only; data still moves (the conservative reading).  Components
+(``dram``, ``sram_ifmap``, ``sram_filter``, ``sram_ofmap``, ``registers``, ``arithmetic``) sum to
+``total``.  Not priced: biases, pooling, activation functions, control, leakage, a Huffman decoder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from hwsim.energy.datapath import Datapath, check_representable, layer_ops, ops_energy, unit_costs
+from hwsim.errors import HwsimError
+from hwsim.energy.tables import TechTable, default_table
+from hwsim.workload.weightstats import WeightStats
+
+ENCODINGS = ("auto", "dense", "index", "entropy")
+COMPONENTS = ("dram", "sram_ifmap", "sram_filter", "sram_ofmap", "registers", "arithmetic")
+ARITH_KINDS = ("mult", "shift", "add", "lookup")
+NEEDS_CODEBOOK = ("shift", "shift_add", "lut")  # they work from the values' forms or indices
+SIM_COLUMNS = ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes", "sram_ofmap_reads",
+               "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes", "dram_ofmap_reads")
+
+
+@dataclass(frozen=True)
+class MemorySizes:
+    """On-chip buffer capacities in KB (what the SRAM energy depends on)."""
+
+    ifmap_kb: float
+    filter_kb: float
+    ofmap_kb: float
+
+
+def memory_sizes(config: object) -> MemorySizes:
+    """Buffer sizes (KB) of an array configuration (:class:`hwsim.array.config.ArrayConfig`)."""
+    try:
+        return MemorySizes(float(config.ifmap_sram_kb), float(config.filter_sram_kb), float(config.ofmap_sram_kb))
+    except AttributeError as exc:
+        raise HwsimError(f"array configuration {config!r} lacks buffer sizes in KB: {exc}") from exc
+
+
+def weight_bits(stats: WeightStats, dp: Datapath, encoding: str) -> tuple[str, np.ndarray]:
+    """The resolved encoding and (layers,) bits per weight as stored and moved."""
+    if encoding not in ENCODINGS:
+        raise HwsimError(f"unknown weight encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}")
+    n = len(stats.layers)
+    if encoding == "auto":
+        encoding = "index" if stats.codebook is not None and stats.index_bits() < dp.bits else "dense"
+    if encoding == "dense":
+        return encoding, np.full(n, float(dp.bits))
+    if encoding == "index":
+        return encoding, np.full(n, float(stats.index_bits()))
+    return encoding, stats.entropy_bits()
+
+
+def _act_zero(names: Sequence[str], act_zero: Mapping[str, float] | Sequence[float] | None) -> np.ndarray:
+    if act_zero is None:
+        return np.zeros(len(names))
+    if isinstance(act_zero, Mapping):
+        unknown = sorted(set(act_zero) - set(names))
+        if unknown:
+            raise HwsimError(f"activation zero fractions given for unknown layers {unknown}; layers are {list(names)}")
+        return np.array([float(act_zero.get(n, 0.0)) for n in names])
+    z = np.asarray(act_zero, dtype=np.float64)
+    if z.shape != (len(names),):
+        raise HwsimError(f"need one activation zero fraction per layer ({len(names)}), got {z.shape}")
+    return z
+
+
+def _sim_rows(sim: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    missing = [c for c in SIM_COLUMNS if c not in sim.columns]
+    if missing:
+        raise HwsimError(f"the simulation table lacks the access-count columns {missing}")
+    rows = sim.iloc[:len(names)]
+    if "layer" in sim.columns and list(rows["layer"]) != list(names):
+        raise HwsimError(f"the simulation table's layers {list(rows['layer'])} are not the network's {list(names)}; "
+                         "simulate the same layers")
+    return rows
+
+
+def check_workload(stats: WeightStats, dp: Datapath) -> None:
+    """HwsimError when ``dp`` cannot run the network: no codebook where one is needed, or a value
+    it cannot represent (named)."""
+    if dp.kind in NEEDS_CODEBOOK:
+        stats.index_bits()  # raises a clear HwsimError when the network has no codebook
+    if stats.codebook is not None:
+        check_representable(stats.codebook, dp)
+
+
+def _layer_bits(c: pd.Series, macs: int, a_bits: int, acc: int, wb: float, cb_bits: int,
+                decode_bits: int) -> dict[str, float]:
+    """Bits moved at each level by one layer, from its physical access counts ``c`` (elements)."""
+    # A layer whose partial sums spill to DRAM writes them after every row fold and reads them back
+    # (dram_ofmap_reads); the rest of its DRAM writes are the final outputs.
+    spill = int(c.dram_ofmap_reads)
+    final = int(c.dram_ofmap_writes) - spill
+    return {
+        "dram": (c.dram_ifmap_reads * a_bits + c.dram_filter_reads * wb + final * a_bits
+                 + 2 * spill * acc + cb_bits),
+        "sram_ifmap_read": c.sram_ifmap_reads * a_bits,
+        "sram_ifmap_write": c.dram_ifmap_reads * a_bits,  # fills from DRAM
+        "sram_filter_read": c.sram_filter_reads * wb,
+        "sram_filter_write": c.dram_filter_reads * wb + cb_bits,  # fills from DRAM, codebook values
+        "sram_ofmap_read": c.sram_ofmap_reads * acc + final * a_bits + spill * acc,  # + drains to DRAM
+        "sram_ofmap_write": c.sram_ofmap_writes * acc + spill * acc,  # + spilled sums coming back
+        # Each MAC slot latches activation and weight and updates its partial sum; plus one
+        # codebook-register read per weight decoded.
+        "registers": macs * (2 * a_bits + acc) + c.sram_filter_reads * decode_bits,
+    }
+
+
+def _total_row(df: pd.DataFrame, wbits: np.ndarray, stats: WeightStats) -> dict:
+    """The ``total`` row: sums of counts, bits and energies; the mean stored bits per weight."""
+    per_layer = ["layer", "kind", "batch", "act_zero_fraction", "weight_bits", "act_bits", "acc_bits"]
+    n = np.array([lw.n_weights for lw in stats.layers])
+    return {**df.drop(columns=per_layer).sum().to_dict(), "layer": "total", "kind": "",
+            "batch": int(df["batch"].max()), "act_zero_fraction": np.nan, "act_bits": df["act_bits"].iloc[0],
+            "acc_bits": df["acc_bits"].iloc[0], "weight_bits": float(np.dot(wbits, n) / n.sum())}
+
+
+def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datapath: Datapath,
+                  sizes: MemorySizes, *, table: TechTable | None = None, dram: str | None = None,
+                  weight_encoding: str = "auto", codebook_bits: int = 32,
+                  act_zero: Mapping[str, float] | Sequence[float] | None = None) -> pd.DataFrame:
+    """One row per layer plus a ``total`` row: operations by kind, bits per level, pJ by component.
+
+    ``layers``: :class:`hwsim.workload.layers.Layer` with real weights; ``sim``: their
+    :func:`hwsim.array.simulate.simulate` table (physical counts, layer rows first, in order); ``stats``:
+    :func:`hwsim.workload.weightstats.analyse_weights` of the same layers; ``act_zero``: fraction of zero
+    input activations per layer (by name or in order), used when the datapath gates them.
+    """
+    t = table or default_table()
+    dp = datapath
+    if len(stats.layers) != len(layers):
+        raise HwsimError(f"weight statistics cover {len(stats.layers)} layers, the network has {len(layers)}")
+    names = [layer.name for layer in layers]
+    counts = _sim_rows(sim, names)
+    zeros = _act_zero(names, act_zero)
+    encoding, wbits = weight_bits(stats, dp, encoding=weight_encoding)
+    coded = encoding != "dense"
+    check_workload(stats, dp)
+    terms = stats.terms() if dp.kind == "shift_add" else None
+    u = unit_costs(dp, t)
+    e_dram = t.dram(dram)
+    buffers = ("ifmap", "filter", "ofmap")
+    rd = {k: t.sram.read_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in buffers}
+    wr = {k: t.sram.write_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in buffers}
+    rows = []
+    for i, (layer, lw) in enumerate(zip(layers, stats.layers)):
+        ops = layer_ops(dp, lw, outputs=layer.n * layer.out_h * layer.out_w,
+                        activations=layer.n * layer.c * layer.h * layer.w, terms=terms,
+                        lut_values=stats.nonzero_values_used(i) if dp.kind == "lut" else None,
+                        act_zero=float(zeros[i]))
+        arith = ops_energy(ops, u)
+        bits = _layer_bits(counts.iloc[i], layer.macs, dp.bits, dp.accumulator_bits, float(wbits[i]),
+                           stats.values_used(i) * codebook_bits if coded else 0, dp.bits if coded else 0)
+        energy = {
+            "dram": bits["dram"] * e_dram,
+            **{f"sram_{k}": bits[f"sram_{k}_read"] * rd[k] + bits[f"sram_{k}_write"] * wr[k] for k in buffers},
+            "registers": bits["registers"] * u.register_bit,
+            "arithmetic": sum(arith.values()),
+        }
+        rows.append({
+            "layer": layer.name, "kind": layer.kind, "batch": layer.n, "macs": layer.macs,
+            "mults": ops.mults, "shifts": ops.shifts, "adds": ops.adds, "lookups": ops.lookups,
+            "table_writes": ops.table_writes, "act_zero_fraction": float(zeros[i]),
+            "weight_bits": float(wbits[i]), "act_bits": dp.bits, "acc_bits": dp.accumulator_bits,
+            "bits_dram": bits["dram"],
+            **{f"bits_sram_{k}": bits[f"sram_{k}_read"] + bits[f"sram_{k}_write"] for k in buffers},
+            "bits_registers": bits["registers"],
+            **{f"{k}_pJ": v for k, v in energy.items()},
+            **{f"{k}_pJ": v for k, v in arith.items()},
+            "total_pJ": sum(energy.values()),
+        })
+    df = pd.DataFrame(rows)
+    df = pd.concat([df, pd.DataFrame([_total_row(df, wbits, stats)])], ignore_index=True)
+    df.attrs.update(datapath=dp.label, weight_encoding=encoding, table=t.name, dram=dram or t.dram_default)
+    return df
+
+
+def component_summary(report: pd.DataFrame) -> pd.DataFrame:
+    """The ``total`` row's energy by component, per inference, in uJ (one row, components + total)."""
+    tot = report[report["layer"] == "total"].iloc[0]
+    n = max(int(tot["batch"]), 1)
+    row = {k: tot[f"{k}_pJ"] / n * 1e-6 for k in COMPONENTS}
+    row["total"] = tot["total_pJ"] / n * 1e-6
+    return pd.DataFrame([row])
