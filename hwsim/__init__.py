@@ -17,12 +17,13 @@ from hwsim.array.config import ArrayConfig, read_layout_csv, read_scalesim_cfg
 from hwsim.energy.datapath import Datapath, price
 from hwsim.energy.report import energy_report, memory_sizes
 from hwsim.errors import HwsimError
-from hwsim.workload.layers import Layer, layers_from_torch, read_topology_csv
+from hwsim.workload.capture import capture_layers, layers_from_torch
+from hwsim.workload.layers import Layer, read_topology_csv
 from hwsim.scalesim.reports import read_report, report_tables, report_text
 from hwsim.array.simulate import simulate
 from hwsim.energy.tables import TechTable, default_table, load_table
 from hwsim.workload.weightstats import analyse_weights
 
-__all__ = ["ArrayConfig", "Datapath", "HwsimError", "Layer", "TechTable", "analyse_weights", "default_table",
+__all__ = ["ArrayConfig", "Datapath", "HwsimError", "Layer", "TechTable", "analyse_weights", "capture_layers", "default_table",
            "energy_report", "layers_from_torch", "load_table", "memory_sizes", "price", "read_layout_csv",
            "read_report", "read_scalesim_cfg", "read_topology_csv", "report_tables", "report_text", "simulate"]

@@ -1,13 +1,12 @@
 """Energy per inference of a torch model on an accelerator: joins a model to hwsim.
 
-The model's Conv2d/Linear layers and their real weights come from
-:func:`hwsim.workload.layers.layers_from_torch`; the array and memory model
+The model's layers (every convolution and matrix product its forward pass runs) and their real
+weights come from :func:`hwsim.workload.capture.capture_layers`; the array and memory model
 (:func:`hwsim.array.simulate.simulate`) gives each layer's physical access counts; the weight kernels
 (:func:`hwsim.workload.weightstats.analyse_weights`) give the codebook statistics; and
 :func:`hwsim.energy.report.energy_report` prices it all on a datapath and technology table.  Activation
 sparsity, which the datapaths' zero-activation gating uses, is measured here on a calibration
-batch: the fraction of exact zeros in each layer's input (forward hooks, the same layer names as
-``layers_from_torch``: module names, ``#2`` for a module's second call).
+batch: the fraction of exact zeros in each layer's input, captured the same way (same layer names).
 """
 
 from __future__ import annotations
@@ -22,8 +21,8 @@ from torch import nn
 from hwsim.array.config import ArrayConfig
 from hwsim.energy.datapath import Datapath
 from hwsim.energy.report import check_workload, energy_report, memory_sizes
-from hwsim.workload.kernels import zero_fraction
-from hwsim.workload.layers import Layer, layers_from_torch, run_layers
+from hwsim.workload.capture import capture_layers, layers_from_torch
+from hwsim.workload.layers import Layer
 from hwsim.array.simulate import simulate
 from hwsim.energy.tables import TechTable
 from hwsim.workload.weightstats import WeightStats, analyse_weights
@@ -48,16 +47,10 @@ class ModelEnergy:
     config: ArrayConfig
 
 
-def activation_zero_fractions(model: nn.Module, images: torch.Tensor) -> dict[str, float]:
-    """Fraction of exact zeros in each Conv2d/Linear layer's input over ``images`` (N, C, H, W),
-    by the layer names of :func:`hwsim.workload.layers.layers_from_torch`."""
-    fractions: dict[str, float] = {}
-
-    def record(name: str, module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-        fractions[name] = zero_fraction(inputs[0].detach().cpu().numpy())
-
-    run_layers(model, images, record)
-    return fractions
+def activation_zero_fractions(model: nn.Module, images: torch.Tensor, allow_unpriced: bool = False) -> dict[str, float]:
+    """Fraction of exact zeros in each layer's input over ``images`` (N, ...), by the layer names of
+    :func:`hwsim.workload.capture.layers_from_torch`."""
+    return capture_layers(model, images, allow_unpriced=allow_unpriced, measure_zeros=True).act_zero
 
 
 def first_images(dataset: torch.utils.data.Dataset, n: int) -> torch.Tensor:
@@ -85,12 +78,15 @@ class Workload:
 
 
 def workload(model: nn.Module, input_shape: tuple[int, ...], *, batch: int = 1,
-             calibration: torch.Tensor | None = None, codebook: np.ndarray | None = None) -> Workload:
+             calibration: torch.Tensor | None = None, codebook: np.ndarray | None = None,
+             allow_unpriced: bool = False) -> Workload:
     """Read ``model``'s layers, analyse its weights (once) and measure activation sparsity on
-    ``calibration`` images (else 0: dense)."""
-    layers = layers_from_torch(model, input_shape, batch=batch)
+    ``calibration`` images (else 0: dense); ``allow_unpriced``: warn about, not refuse, operators
+    hwsim cannot price."""
+    layers = layers_from_torch(model, input_shape, batch=batch, allow_unpriced=allow_unpriced)
     stats = analyse_weights(layers, codebook=codebook)
-    act_zero = activation_zero_fractions(model, calibration) if calibration is not None else None
+    act_zero = (activation_zero_fractions(model, calibration, allow_unpriced)
+                if calibration is not None else None)
     return Workload(layers, stats, act_zero)
 
 
@@ -111,10 +107,11 @@ def workload_energy(work: Workload, datapath: Datapath, config: ArrayConfig | No
 def model_energy(model: nn.Module, input_shape: tuple[int, ...], datapath: Datapath,
                  config: ArrayConfig | None = None, *, batch: int = 1, calibration: torch.Tensor | None = None,
                  table: TechTable | None = None, dram: str | None = None, weight_encoding: str = "auto",
-                 codebook: np.ndarray | None = None) -> ModelEnergy:
+                 codebook: np.ndarray | None = None, allow_unpriced: bool = False) -> ModelEnergy:
     """Energy of one batch of ``batch`` inferences of ``model`` on ``datapath`` and ``config``.
 
     ``calibration``: images whose activations give each layer's zero fraction (else 0: dense).
     """
-    work = workload(model, input_shape, batch=batch, calibration=calibration, codebook=codebook)
+    work = workload(model, input_shape, batch=batch, calibration=calibration, codebook=codebook,
+                    allow_unpriced=allow_unpriced)
     return workload_energy(work, datapath, config, table=table, dram=dram, weight_encoding=weight_encoding)

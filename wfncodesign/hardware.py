@@ -31,7 +31,7 @@ from hwsim.array.config import ArrayConfig, read_scalesim_cfg
 from hwsim.energy.datapath import KINDS, Datapath, price
 from hwsim.energy.report import COMPONENTS
 from hwsim.errors import HwsimError
-from hwsim.workload.layers import layers_from_torch
+from hwsim.workload.capture import capture_layers
 from hwsim.array.simulate import simulate
 from wfncodesign.energy import default_array, workload, workload_energy
 from wfncodesign.errors import WfnError
@@ -116,13 +116,16 @@ def weight_usage(model: nn.Module, input_shape: tuple[int, ...], flat: FlatParam
     layer's MACs divided by its weights.  Biases are added, never multiplied, so they cost no
     multiply and get usage 0.
     """
-    layers = {layer.name: layer for layer in layers_from_torch(model, input_shape)}
+    macs: dict[str, int] = {}  # parameter name -> MACs over every call of it
+    capture = capture_layers(model, torch.zeros((1, *input_shape)))
+    for layer in capture.layers:
+        source = capture.sources.get(layer.name)
+        if source is not None:
+            macs[source] = macs.get(source, 0) + layer.macs
     usage = np.zeros(len(flat), dtype=np.float64)
     for e in flat.entries:
-        module, _, kind = e.name.rpartition(".")
-        layer = layers.get(module)
-        if kind == "weight" and layer is not None:
-            usage[e.offset:e.stop] = layer.macs / max(layer.n_weights, 1)
+        if e.name in macs:
+            usage[e.offset:e.stop] = macs[e.name] / max(e.size, 1)
     return usage
 
 

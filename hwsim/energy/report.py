@@ -22,6 +22,9 @@ Per layer (and a ``total`` row), in pJ for the whole batch:
   * each SRAM buffer: the array's reads and the drains to DRAM at the read energy, the array's
     writes and the fills from DRAM at the write energy, of its size (CACTI points interpolated in
     log size);
+  * a ``matmul`` layer (two activations, e.g. attention's ``QK^T``) has no stored weight: its
+    second operand moves at the activation width and every MAC is a multiply and an add on every
+    datapath (no codebook value to shift by or look up);
   * registers: every MAC slot latches its activation and weight and updates its partial sum
     (bits + bits + acc_bits register bits), plus the codebook decode reads; at the register
     energy per bit (Aladdin).
@@ -39,7 +42,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from hwsim.energy.datapath import Datapath, check_representable, layer_ops, ops_energy, unit_costs
+from hwsim.energy.datapath import Datapath, Ops, check_representable, layer_ops, ops_energy, unit_costs
 from hwsim.errors import HwsimError
 from hwsim.energy.tables import TechTable, default_table
 from hwsim.workload.weightstats import WeightStats
@@ -161,8 +164,10 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
     """
     t = table or default_table()
     dp = datapath
-    if len(stats.layers) != len(layers):
-        raise HwsimError(f"weight statistics cover {len(stats.layers)} layers, the network has {len(layers)}")
+    weighted = [i for i, layer in enumerate(layers) if layer.weighted]
+    if len(stats.layers) != len(weighted):
+        raise HwsimError(f"weight statistics cover {len(stats.layers)} layers, the network has {len(weighted)} "
+                         "with stored weights")
     names = [layer.name for layer in layers]
     counts = _sim_rows(sim, names)
     zeros = _act_zero(names, act_zero)
@@ -176,14 +181,22 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
     rd = {k: t.sram.read_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in buffers}
     wr = {k: t.sram.write_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in buffers}
     rows = []
-    for i, (layer, lw) in enumerate(zip(layers, stats.layers)):
-        ops = layer_ops(dp, lw, outputs=layer.n * layer.out_h * layer.out_w,
-                        activations=layer.n * layer.c * layer.h * layer.w, terms=terms,
-                        lut_values=stats.nonzero_values_used(i) if dp.kind == "lut" else None,
-                        act_zero=float(zeros[i]))
+    stat_of = {i: j for j, i in enumerate(weighted)}
+    for i, layer in enumerate(layers):
+        j = stat_of.get(i)
+        if j is None:  # two activations: a full multiply-accumulate on every datapath
+            slots = layer.macs * (1.0 - float(zeros[i]) if dp.gate_zero_activations else 1.0)
+            ops, w_bits, cb_bits, decode_bits = Ops(mults=slots, adds=slots), float(dp.bits), 0, 0
+        else:
+            ops = layer_ops(dp, stats.layers[j], outputs=layer.n * layer.out_h * layer.out_w,
+                            activations=layer.n * layer.c * layer.h * layer.w, terms=terms,
+                            lut_values=stats.nonzero_values_used(j) if dp.kind == "lut" else None,
+                            act_zero=float(zeros[i]))
+            w_bits = float(wbits[j])
+            cb_bits = stats.values_used(j) * codebook_bits if coded else 0
+            decode_bits = dp.bits if coded else 0
         arith = ops_energy(ops, u)
-        bits = _layer_bits(counts.iloc[i], layer.macs, dp.bits, dp.accumulator_bits, float(wbits[i]),
-                           stats.values_used(i) * codebook_bits if coded else 0, dp.bits if coded else 0)
+        bits = _layer_bits(counts.iloc[i], layer.macs, dp.bits, dp.accumulator_bits, w_bits, cb_bits, decode_bits)
         energy = {
             "dram": bits["dram"] * e_dram,
             **{f"sram_{k}": bits[f"sram_{k}_read"] * rd[k] + bits[f"sram_{k}_write"] * wr[k] for k in buffers},
@@ -194,7 +207,7 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
             "layer": layer.name, "kind": layer.kind, "batch": layer.n, "macs": layer.macs,
             "mults": ops.mults, "shifts": ops.shifts, "adds": ops.adds, "lookups": ops.lookups,
             "table_writes": ops.table_writes, "act_zero_fraction": float(zeros[i]),
-            "weight_bits": float(wbits[i]), "act_bits": dp.bits, "acc_bits": dp.accumulator_bits,
+            "weight_bits": w_bits, "act_bits": dp.bits, "acc_bits": dp.accumulator_bits,
             "bits_dram": bits["dram"],
             **{f"bits_sram_{k}": bits[f"sram_{k}_read"] + bits[f"sram_{k}_write"] for k in buffers},
             "bits_registers": bits["registers"],

@@ -7,8 +7,8 @@ model, its real weight tensor (used by the energy model, which prices each weigh
 Three ways to get layers:
 
 - build :class:`Layer` yourself;
-- :func:`layers_from_torch`: every ``nn.Conv2d`` and ``nn.Linear`` of a model, in the order a
-  forward pass runs them (forward hooks), shapes taken from the real activations;
+- :func:`hwsim.workload.capture.layers_from_torch`: every convolution and matrix product a torch
+  model's forward pass runs (ATen operators), shapes taken from the real activations;
 - :func:`read_topology_csv`: SCALE-Sim's topology files, convolution rows
   (``Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter,
   Strides,``) or GEMM rows (``Layer, M, N, K,``), read exactly as SCALE-Sim 3.0.0 reads them
@@ -28,17 +28,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from hwsim.csvrows import csv_rows, row_ints
 from hwsim.errors import HwsimError
 
-if TYPE_CHECKING:  # torch is imported where a model is read, not with hwsim
-    import torch
-
-KINDS = ("conv", "fc")
+KINDS = ("conv", "fc", "matmul")
+WEIGHTED_KINDS = ("conv", "fc")  # kinds whose second operand is a stored weight
 
 
 def _positive_int(value: Any, what: str, minimum: int = 1) -> int:
@@ -56,7 +54,10 @@ class Layer:
 
     ``kind='fc'`` is a matrix product of ``n`` input rows of ``c`` features with a ``c x k`` weight
     (``h = w = r = s = 1``).  ``weight`` has shape ``(k, c // groups, r, s)``; a fully connected
-    weight is stored as ``(k, c, 1, 1)``.
+    weight is stored as ``(k, c, 1, 1)``.  ``kind='matmul'`` is a batch of ``groups`` products of two
+    activations, ``(h, c/groups) @ (c/groups, k/groups)`` each (attention's ``QK^T`` and ``AV``): no
+    stored weight, laid out as a grouped 1x1 convolution over ``h`` positions (``n = w = 1``) so that
+    the array runs its products one after another; build it with :meth:`matmul`.
     """
 
     name: str
@@ -91,6 +92,10 @@ class Layer:
             raise HwsimError(f"{where}: a fully connected layer has h = w = r = s = stride = groups = 1 and "
                              f"padding 0; got h={self.h} w={self.w} r={self.r} s={self.s} "
                              f"stride={self.stride} padding={self.padding} groups={self.groups}")
+        if self.kind == "matmul" and ((self.n, self.w, self.r, self.s, self.stride, self.padding) != (1, 1, 1, 1, 1, 0)
+                                      or self.weight is not None):
+            raise HwsimError(f"{where}: a matmul layer has n = w = r = s = stride = 1, padding 0 and no stored "
+                             "weight; build it with Layer.matmul")
         if self.r > self.h + 2 * self.padding or self.s > self.w + 2 * self.padding:
             raise HwsimError(f"{where}: kernel {self.r}x{self.s} is larger than the padded input "
                              f"{self.h + 2 * self.padding}x{self.w + 2 * self.padding} "
@@ -101,6 +106,16 @@ class Layer:
                 raise HwsimError(f"{where}: weight has shape {weight.shape}, expected {self.weight_shape} "
                                  "(k, c // groups, r, s)")
             object.__setattr__(self, "weight", weight)
+
+    @classmethod
+    def matmul(cls, name: str, batch: int, m: int, inner: int, n: int) -> "Layer":
+        """``batch`` products of two activations, ``(m, inner) @ (inner, n)`` each."""
+        return cls(name, "matmul", 1, batch * inner, batch * n, m, 1, 1, 1, groups=batch)
+
+    @property
+    def weighted(self) -> bool:
+        """True when the second operand is a stored weight (conv, fc), False for a matmul of activations."""
+        return self.kind in WEIGHTED_KINDS
 
     @property
     def weight_shape(self) -> tuple[int, int, int, int]:
@@ -134,124 +149,13 @@ class Layer:
 
     @property
     def n_weights(self) -> int:
-        """Number of weights: ``k * (c // groups) * r * s``."""
-        return self.k * self.window
+        """Number of stored weights: ``k * (c // groups) * r * s`` (0 for a matmul of activations)."""
+        return self.k * self.window if self.weighted else 0
 
     @property
     def is_depthwise(self) -> bool:
         """True for a depthwise convolution (one input channel per group, ``groups == c > 1``)."""
         return self.groups > 1 and self.groups == self.c
-
-
-# --------------------------------------------------------------------------------------- torch
-
-
-def _pair(value: Any, what: str, module_name: str) -> int:
-    """One int from torch's int-or-pair attributes; HwsimError when the pair differs."""
-    if isinstance(value, (tuple, list)):
-        if len(set(value)) != 1:
-            raise HwsimError(f"module {module_name!r}: {what}={tuple(value)} differs between height and width; "
-                             "hwsim models square strides, paddings and dilations only")
-        value = value[0]
-    return int(value)
-
-
-def _conv_padding(conv: Any, module_name: str) -> int:
-    """Zero padding of a Conv2d as one int (supports 'valid' and symmetric 'same')."""
-    if conv.padding_mode != "zeros":
-        raise HwsimError(f"module {module_name!r}: padding_mode={conv.padding_mode!r} is not modelled; "
-                         "use zero padding")
-    if conv.padding == "valid":
-        return 0
-    if conv.padding == "same":
-        r, s = conv.kernel_size
-        if r != s or (r - 1) % 2:
-            raise HwsimError(f"module {module_name!r}: padding='same' with kernel {r}x{s} is asymmetric; "
-                             "give an explicit padding")
-        return (r - 1) // 2
-    return _pair(conv.padding, "padding", module_name)
-
-
-def layers_from_torch(model: Any, input_shape: Sequence[int], batch: int = 1) -> list[Layer]:
-    """Every Conv2d/Linear of ``model`` in execution order, one :class:`Layer` each, weights as numpy.
-
-    ``input_shape`` is one sample's shape without the batch dimension, e.g. ``(1, 28, 28)``.  The
-    model runs once on zeros in eval mode (its training flag is restored afterwards).  A module
-    called twice gives two layers (the second named ``<name>#2``).
-    """
-    import torch
-    from torch import nn
-
-    if not isinstance(model, nn.Module):
-        raise HwsimError(f"layers_from_torch needs a torch.nn.Module, got {type(model).__name__}")
-    shape = tuple(int(d) for d in input_shape)
-    if not shape or any(d < 1 for d in shape):
-        raise HwsimError(f"input_shape must be positive dimensions without the batch, got {tuple(input_shape)}")
-    batch = _positive_int(batch, "batch")
-    layers: list[Layer] = []
-
-    def record(name: str, module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-        x = inputs[0]
-        weight = module.weight.detach().cpu().numpy().copy()
-        if isinstance(module, nn.Linear):
-            rows = x.numel() // module.in_features
-            layers.append(Layer(name, "fc", rows, module.in_features, module.out_features, 1, 1, 1, 1,
-                                weight=weight.reshape(module.out_features, module.in_features, 1, 1)))
-            return
-        if x.dim() != 4:
-            raise HwsimError(f"module {name!r}: Conv2d input must be 4-D (N, C, H, W), got shape {tuple(x.shape)}")
-        if _pair(module.dilation, "dilation", name) != 1:
-            raise HwsimError(f"module {name!r}: dilation {module.dilation} is not modelled")
-        r, s = module.kernel_size
-        layer = Layer(name, "conv", int(x.shape[0]), module.in_channels, module.out_channels, int(x.shape[2]),
-                      int(x.shape[3]), r, s, _pair(module.stride, "stride", name), _conv_padding(module, name),
-                      module.groups, weight=weight)
-        if (layer.out_h, layer.out_w) != tuple(output.shape[2:]):
-            raise HwsimError(f"module {name!r}: output {tuple(output.shape[2:])} differs from the modelled "
-                             f"{(layer.out_h, layer.out_w)}")
-        layers.append(layer)
-
-    unsupported = (nn.Conv1d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
-    for name, module in model.named_modules():
-        if isinstance(module, unsupported):
-            raise HwsimError(f"module {name or type(module).__name__!r} is a {type(module).__name__}; "
-                             "hwsim models Conv2d and Linear only")
-    run_layers(model, torch.zeros((batch, *shape)), record)
-    if not layers:
-        raise HwsimError("the model ran no Conv2d or Linear layer")
-    return layers
-
-
-def run_layers(model: torch.nn.Module, x: torch.Tensor, on_layer: Callable[..., None]) -> None:
-    """Run ``model`` on ``x`` (moved to the model's device) in eval mode without gradients, calling
-    ``on_layer(name, module, inputs, output)`` at every Conv2d/Linear call in execution order.
-
-    ``name`` is the module's name (its class name for an unnamed root), with ``#k`` for its k-th
-    call: the layer names of :func:`layers_from_torch`, so other per-layer measurements (e.g.
-    activation sparsity) line up with its layers.  The model's training mode is restored.
-    """
-    import torch
-    from torch import nn
-
-    names = {module: name or type(module).__name__ for name, module in model.named_modules()}
-    calls: dict[str, int] = {}
-
-    def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-        base = names[module]
-        calls[base] = calls.get(base, 0) + 1
-        on_layer(base if calls[base] == 1 else f"{base}#{calls[base]}", module, inputs, output)
-
-    hooks = [m.register_forward_hook(hook) for m in names if isinstance(m, (nn.Conv2d, nn.Linear))]
-    was_training = model.training
-    try:
-        param = next(model.parameters(), None)
-        model.eval()
-        with torch.no_grad():
-            model(x.to(param.device) if param is not None else x)
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was_training)
 
 
 # ------------------------------------------------------------------------------ SCALE-Sim files

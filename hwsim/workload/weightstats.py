@@ -26,6 +26,7 @@ from hwsim.workload.kernels import index_values, layer_value_stats, row_distinct
 
 MAX_CODEBOOK = 65536
 PRICEABLE_KINDS = ("conv", "fc")
+ACTIVATION_KINDS = ("matmul",)  # products of two activations: no stored weight to analyse
 
 
 class WeightedLayer(Protocol):
@@ -129,12 +130,14 @@ def analyse_weights(layers: Sequence[WeightedLayer], codebook: np.ndarray | None
                     max_values: int = MAX_CODEBOOK) -> WeightStats:
     """Weight statistics of ``layers`` (conv/fc with real weights), over ``codebook`` when given.
 
+    Matmul layers (two activations) are skipped: the statistics cover the weighted layers, in order.
     Without ``codebook`` the network's distinct values are found; with more than ``max_values`` of
     them the network has no codebook (histograms are None; per-row counts come from sorting).
     Raises HwsimError naming a layer that cannot be priced or a weight not in ``codebook``.
     """
+    layers = [layer for layer in layers if getattr(layer, "kind", None) not in ACTIVATION_KINDS]
     if not layers:
-        raise HwsimError("no layers to analyse; the model has no Conv/Linear layers")
+        raise HwsimError("no layers with stored weights to analyse; the model has no convolution or linear layer")
     weights = [_weight_of(layer) for layer in layers]
     names = [layer.name for layer in layers]
     if codebook is not None:
