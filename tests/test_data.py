@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import io
 import struct
 import zipfile
 
@@ -11,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import write_cifar_zip
 from wfncodesign.data import (
-    CIFAR10_CLASSES, DataError, load_cifar10, load_dataset, load_mnist, make_loader, read_idx,
+    DataError, load_cifar10, load_dataset, load_mnist, make_loader, read_idx,
 )
 
 
@@ -103,22 +103,8 @@ def test_unknown_dataset_and_missing_dir():
         load_dataset("mnist")
 
 
-def _jpeg(rng) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(buf, format="JPEG")
-    return buf.getvalue()
-
-
 def test_cifar_zip_read_without_extracting(tmp_path):
-    rng = np.random.default_rng(0)
-    zpath = tmp_path / "tiny.zip"
-    with zipfile.ZipFile(zpath, "w") as zf:
-        for split, n in (("train", 3), ("test", 1)):
-            for cls in CIFAR10_CLASSES[:2]:
-                for i in range(n):
-                    zf.writestr(f"{split}/{cls}/{i:04d}.jpg", _jpeg(rng))
+    zpath = write_cifar_zip(tmp_path / "tiny.zip", 3, 1, classes=2)
     s = load_cifar10(zpath, n_val=2)
     assert (len(s.train), len(s.val), len(s.test)) == (4, 2, 2)
     x, y = s.train[[0, 1]]
@@ -146,3 +132,14 @@ def test_full_mnist(mnist_dir):
     s = load_dataset("mnist", mnist_dir)
     assert (len(s.train), len(s.val), len(s.test)) == (55000, 5000, 10000)
     assert s.test.labels.bincount().tolist()[:2] == [980, 1135]  # the official test-set class counts
+
+
+def test_epoch_samples_draw_a_fresh_distinct_subset_each_epoch(mnist_subset):
+    loader = make_loader(mnist_subset.train, 100, shuffle=True, seed=0, num_samples=300)
+    first = torch.cat([y for _, y in loader]), torch.cat([y for _, y in loader])
+    idx = [torch.cat([torch.as_tensor(b) for b in loader.sampler]) for _ in range(2)]
+    assert [len(i) for i in idx] == [300, 300] and all(len(set(i.tolist())) == 300 for i in idx)
+    assert not torch.equal(idx[0], idx[1])
+    assert len(first[0]) == 300
+    with pytest.raises(DataError, match="samples per epoch must be at least 1"):
+        make_loader(mnist_subset.train, 10, shuffle=True, num_samples=0)

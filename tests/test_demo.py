@@ -31,7 +31,7 @@ def test_demo_command_writes_report_table_and_figures(tmp_path, capsys):
     assert "0 to run now" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", ["demo", "mnist_lenet", "mnist_peers", "cifar_resnet20"])
+@pytest.mark.parametrize("name", ["demo", "mnist_lenet", "mnist_peers", "cifar_resnets"])
 def test_every_shipped_study_is_valid(name):
     # Validation needs no data: a mistake in a shipped study must show here, not hours into a run.
     config = load_study(demo_study_path().parent / f"{name}.toml")

@@ -8,7 +8,7 @@ import torch
 from wfncodesign.errors import WfnError
 from wfncodesign.models import MODELS, build_model
 
-PARAMS = {"mlp": 407_050, "lenet300": 266_610, "lenet5": 431_080, "resnet20": 269_722}  # resnet20: as in akamaster/pytorch_resnet_cifar10 (option A)
+PARAMS = {"mlp": 407_050, "lenet300": 266_610, "lenet5": 431_080, "resnet20": 269_722, "resnet56": 853_018}  # resnets: as in akamaster/pytorch_resnet_cifar10 (option A)
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

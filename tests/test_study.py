@@ -35,7 +35,7 @@ def _with(**changes):
 
 @pytest.mark.parametrize("raw, match", [
     (_with(modle=[]), r"unknown key\(s\) \['modle'\]; allowed: \['data_dir', 'dataset'"),
-    (_with(models=[{"name": "vgg"}]), r"models\[0\].name: model 'vgg' is unknown; allowed: \['lenet300', 'lenet5', 'mlp', 'resnet20'\]"),
+    (_with(models=[{"name": "vgg"}]), r"models\[0\].name: model 'vgg' is unknown; allowed: \['lenet300', 'lenet5', 'mlp', 'resnet20', 'resnet56'\]"),
     (_with(models=[{"name": "resnet20"}]), "does not fit dataset 'mnist-subset'"),
     (_with(models=[{"name": "mlp", "epoch": 3}]), r"models\[0\]: unknown key\(s\) \['epoch'\]"),
     (_with(methods=[{"method": "wfm"}]), r"methods\[0\].method: method 'wfm' is unknown; allowed: \["),

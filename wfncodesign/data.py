@@ -105,22 +105,33 @@ class DataSplits:
     input_shape: tuple[int, int, int]
     num_classes: int
     info: dict = field(default_factory=dict)
+    # Training images per epoch: a fresh random subset of the train split each epoch (None: all of it).
+    # Lets a CPU run a many-epoch schedule (WFN's steps) on a large dataset in a fixed budget.
+    epoch_samples: int | None = None
 
     def loaders(self, batch_size: int = 128, seed: int = 0, eval_batch_size: int = 1000):
         """(train, val, test) DataLoaders; the training order is shuffled by a generator seeded with ``seed``."""
         return (
-            make_loader(self.train, batch_size, shuffle=True, seed=seed),
+            make_loader(self.train, batch_size, shuffle=True, seed=seed, num_samples=self.epoch_samples),
             make_loader(self.val, eval_batch_size, shuffle=False),
             make_loader(self.test, eval_batch_size, shuffle=False),
         )
 
 
-def make_loader(dataset: BatchTensorDataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
-    """A DataLoader that fetches whole batches by index list (fast on CPU); seeded when shuffled."""
+def make_loader(dataset: BatchTensorDataset, batch_size: int, shuffle: bool, seed: int = 0,
+                num_samples: int | None = None) -> DataLoader:
+    """A DataLoader that fetches whole batches by index list (fast on CPU); seeded when shuffled.
+
+    With ``num_samples`` (shuffled loaders only) each pass draws that many distinct samples, a new random
+    subset every epoch.
+    """
     if batch_size < 1:
         raise DataError(f"batch size must be at least 1, got {batch_size}")
+    if num_samples is not None and num_samples < 1:
+        raise DataError(f"samples per epoch must be at least 1, got {num_samples}")
     sampler = (
-        RandomSampler(dataset, generator=torch.Generator().manual_seed(seed))
+        RandomSampler(dataset, generator=torch.Generator().manual_seed(seed),
+                      num_samples=min(num_samples, len(dataset)) if num_samples else None)
         if shuffle
         else SequentialSampler(dataset)
     )
@@ -307,8 +318,12 @@ def _resolve_cifar_source(data_dir: str | Path) -> Path:
     return p
 
 
-def load_cifar10(data_dir: str | Path, seed: int = 0, n_val: int = 5000, augment: bool = True) -> DataSplits:
-    """CIFAR-10 from an ImageFolder zip or tree: 45,000 train (crop+flip) / 5,000 val / 10,000 test."""
+def load_cifar10(data_dir: str | Path, seed: int = 0, n_val: int | None = None, augment: bool = True) -> DataSplits:
+    """CIFAR-10 from an ImageFolder zip or tree: 45,000 train (crop+flip) / 5,000 val / 10,000 test.
+
+    ``n_val`` defaults to a tenth of the training images (5,000 of CIFAR-10's 50,000), so a small copy of
+    the same layout (a test's few hundred images) splits the same way.
+    """
     src = _resolve_cifar_source(data_dir)
     arrays = _cifar_arrays(str(src.resolve()))
 
@@ -320,7 +335,7 @@ def load_cifar10(data_dir: str | Path, seed: int = 0, n_val: int = 5000, augment
         )
 
     train, test = dataset("train"), dataset("test")
-    tr, va = _split(len(train), n_val, seed)
+    tr, va = _split(len(train), len(train) // 10 if n_val is None else n_val, seed)
     aug = random_crop_flip(generator=torch.Generator().manual_seed(seed)) if augment else None
     return DataSplits(
         "cifar10", train.subset(tr, augment=aug), train.subset(va), test, (3, 32, 32), 10, {"source": str(src)},

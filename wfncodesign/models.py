@@ -4,8 +4,10 @@
 - ``lenet300``: LeNet-300-100 (784-300-100-10), as in Deep Compression (Han et al., ICLR 2016);
 - ``lenet5``: Caffe's LeNet-5 (``examples/mnist/lenet_train_test.prototxt``): conv 20 5x5, max-pool,
   conv 50 5x5, max-pool, fc 500 + ReLU, fc 10 (no ReLU after the convolutions, as in Caffe);
-- ``resnet20``: the CIFAR ResNet-20 of He et al. (CVPR 2016, section 4.2), 3x3 basic blocks with 16,
-  32, 64 channels and parameter-free option-A shortcuts (strided identity, zero-padded channels).
+- ``resnet20``, ``resnet56``: the CIFAR ResNets of He et al. (CVPR 2016, section 4.2), 3x3 basic blocks
+  with 16, 32, 64 channels and parameter-free option-A shortcuts (strided identity, zero-padded
+  channels); 3 and 9 blocks per stage.  Pretrained weights in the layout of akamaster/pytorch_resnet_cifar10
+  load through :mod:`wfncodesign.checkpoints`.
 """
 
 from __future__ import annotations
@@ -87,8 +89,13 @@ class ResNetCifar(nn.Module):
 
 
 def resnet20() -> nn.Module:
-    """CIFAR ResNet-20."""
+    """CIFAR ResNet-20 (0.27M parameters)."""
     return ResNetCifar(3)
+
+
+def resnet56() -> nn.Module:
+    """CIFAR ResNet-56 (0.85M parameters)."""
+    return ResNetCifar(9)
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,14 @@ class ModelSpec:
     datasets: tuple[str, ...]
     recipe: Recipe
     description: str = field(default="")
+    finetune: Recipe | None = None  # the recipe when training starts from pretrained weights
 
+
+# SGD 0.1, momentum 0.9, weight decay 1e-4 as in He et al. (2016); cosine instead of steps.
+_RESNET_RECIPE = Recipe(epochs=160, lr=0.1, optimizer="sgd", weight_decay=1e-4, batch_size=128)
+# From pretrained weights: a few epochs at a tenth of the rate (the last phase of He et al.'s schedule
+# trains at 0.001-0.01), enough to adapt to another copy of the data (e.g. JPEG-compressed CIFAR-10).
+_RESNET_FINETUNE = Recipe(epochs=3, lr=0.01, optimizer="sgd", weight_decay=1e-4, batch_size=128)
 
 MODELS: dict[str, ModelSpec] = {
     s.name: s
@@ -124,10 +138,10 @@ MODELS: dict[str, ModelSpec] = {
                   "LeNet-300-100"),
         ModelSpec("lenet5", lenet5, (1, 28, 28), ("mnist-subset", "mnist"), Recipe(epochs=12, lr=1e-3),
                   "Caffe LeNet-5"),
-        # SGD 0.1, momentum 0.9, weight decay 1e-4 as in He et al. (2016); cosine instead of steps.
-        ModelSpec("resnet20", resnet20, (3, 32, 32), ("cifar10",),
-                  Recipe(epochs=160, lr=0.1, optimizer="sgd", weight_decay=1e-4, batch_size=128),
-                  "CIFAR ResNet-20 (option-A shortcuts)"),
+        ModelSpec("resnet20", resnet20, (3, 32, 32), ("cifar10",), _RESNET_RECIPE,
+                  "CIFAR ResNet-20 (option-A shortcuts)", _RESNET_FINETUNE),
+        ModelSpec("resnet56", resnet56, (3, 32, 32), ("cifar10",), _RESNET_RECIPE,
+                  "CIFAR ResNet-56 (option-A shortcuts)", _RESNET_FINETUNE),
     )
 }
 

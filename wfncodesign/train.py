@@ -1,4 +1,4 @@
-"""Baseline training of the reference models, and checkpoints (state_dict + metadata).
+"""Baseline training (or fine-tuning) of the reference models, and checkpoints (state_dict + metadata).
 
 A checkpoint is ``torch.save`` of a dict: ``state_dict``, ``model`` (registry name), ``dataset``,
 ``metrics`` (accuracies), ``config`` (the training settings) and ``format`` (a version tag), written
@@ -19,6 +19,7 @@ from torch import nn
 
 from compress.fileio import atomic_torch_save
 from compress.training.retrain import evaluate, seed_everything, select_device, train_epoch
+from wfncodesign.checkpoints import load_state, read_checkpoint_file
 from wfncodesign.data import DataSplits
 from wfncodesign.errors import WfnError
 from wfncodesign.models import build_model, get_spec
@@ -48,9 +49,13 @@ class TrainConfig:
             raise WfnError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
 
     @classmethod
-    def for_model(cls, model: str, **overrides: Any) -> "TrainConfig":
-        """The registered recipe of ``model`` with ``overrides`` (None values are ignored)."""
-        base = cls(**asdict(get_spec(model).recipe))
+    def for_model(cls, model: str, finetune: bool = False, **overrides: Any) -> "TrainConfig":
+        """The registered recipe of ``model`` (its fine-tuning one with ``finetune``) with ``overrides``.
+
+        None values in ``overrides`` are ignored.
+        """
+        spec = get_spec(model)
+        base = cls(**asdict(spec.finetune if finetune and spec.finetune else spec.recipe))
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -75,8 +80,13 @@ def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
     )
 
 
-def train_model(model_name: str, splits: DataSplits, config: TrainConfig, verbose: bool = True) -> TrainResult:
-    """Train a fresh ``model_name`` on ``splits`` with a cosine learning-rate schedule."""
+def train_model(model_name: str, splits: DataSplits, config: TrainConfig, verbose: bool = True,
+                init: str | Path | None = None) -> TrainResult:
+    """Train ``model_name`` on ``splits`` with a cosine learning-rate schedule.
+
+    From a fresh initialisation, or, with ``init``, from the weights in that checkpoint file (any layout
+    :mod:`wfncodesign.checkpoints` maps, e.g. third-party pretrained weights): fine-tuning.
+    """
     spec = get_spec(model_name)
     if splits.input_shape != spec.input_shape:
         raise WfnError(
@@ -85,7 +95,12 @@ def train_model(model_name: str, splits: DataSplits, config: TrainConfig, verbos
         )
     seed_everything(config.seed)
     device = select_device(config.device)
-    model = build_model(model_name).to(device)
+    model = build_model(model_name)
+    if init is not None:
+        report = load_state(model, read_checkpoint_file(init), str(init))
+        if verbose:
+            print(report.summary(), flush=True)
+    model = model.to(device)
     train_loader, val_loader, test_loader = splits.loaders(config.batch_size, seed=config.seed)
     optimizer = make_optimizer(model.parameters(), config)
     steps = max(1, config.epochs * len(train_loader))
@@ -130,26 +145,15 @@ def load_checkpoint(path: str | Path, model_name: str | None = None) -> tuple[nn
     architecture.
     """
     p = Path(path)
-    if not p.is_file():
-        raise WfnError(f"checkpoint {p} does not exist")
-    try:
-        obj = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a corrupt file
-        raise WfnError(f"{p}: not a readable torch checkpoint ({type(exc).__name__}: {exc})") from exc
+    obj = read_checkpoint_file(p)
     if isinstance(obj, dict) and obj.get("format") == CHECKPOINT_FORMAT:
         meta = {k: v for k, v in obj.items() if k != "state_dict"}
-        state = obj["state_dict"]
         name = model_name or obj["model"]
-    elif isinstance(obj, dict) and all(isinstance(v, torch.Tensor) for v in obj.values()):
+    else:  # a state_dict from elsewhere, bare or wrapped, in any layout checkpoints knows
         if model_name is None:
-            raise WfnError(f"{p} is a bare state_dict; say which architecture it is with --model")
-        meta, state, name = {"model": model_name}, obj, model_name
-    else:
-        raise WfnError(f"{p}: neither a wfncodesign checkpoint nor a state_dict of tensors")
+            raise WfnError(f"{p} is not a wfncodesign checkpoint; say which architecture it is with --model")
+        meta, name = {"model": model_name}, model_name
     model = build_model(name)
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        raise WfnError(f"{p}: its weights do not fit model {name!r}: {exc}") from exc
+    meta["keys"] = load_state(model, obj, str(p)).summary()
     meta["model"] = name
     return model, meta

@@ -1,4 +1,4 @@
-"""``wfncodesign train``: train a reference model and save a checkpoint."""
+"""``wfncodesign train``: train (or fine-tune) a reference model and save a checkpoint."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Train a reference model (recipe defaults per model) and save it.")
     p.add_argument("--model", required=True, choices=sorted(MODELS))
     add_data_args(p)
+    p.add_argument("--init", default=None, metavar="CHECKPOINT",
+                   help="fine-tune from these weights (a wfncodesign checkpoint or a third-party state_dict, "
+                        "e.g. ../shared/data/pretrained/resnet20-12fca82f.th) with the model's fine-tuning recipe")
     p.add_argument("--epochs", type=int, default=None, help="epochs (default: the model's recipe)")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: recipe)")
     p.add_argument("--batch-size", type=int, default=None)
@@ -25,12 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     splits = load_dataset(args.data, args.data_dir, seed=args.seed)
-    config = TrainConfig.for_model(args.model, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+    config = TrainConfig.for_model(args.model, finetune=args.init is not None, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                                    seed=args.seed, device=args.device)
-    result = train_model(args.model, splits, config)
+    result = train_model(args.model, splits, config, init=args.init)
     metrics = {"val_accuracy": result.val_accuracy, "test_accuracy": result.test_accuracy,
                "train_seconds": result.seconds}
-    save_checkpoint(args.out, result.model, args.model, args.data, metrics, vars(config))
+    extra = {"init": str(args.init)} if args.init else None
+    save_checkpoint(args.out, result.model, args.model, args.data, metrics, vars(config), extra)
     print(f"{args.model} on {args.data}: test accuracy {100 * result.test_accuracy:.2f} % "
           f"(val {100 * result.val_accuracy:.2f} %), {config.epochs} epochs, {result.seconds:.1f} s -> {args.out}")
     return 0

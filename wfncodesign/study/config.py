@@ -47,7 +47,7 @@ from wfncodesign.models import MODELS, get_spec
 from wfncodesign.settings import settings_from_mapping, settings_to_dict
 
 TOP_KEYS = {"name", "description", "dataset", "data_dir", "seeds", "device", "models", "methods", "hardware"}
-MODEL_KEYS = {"name", "epochs", "lr", "batch_size", "checkpoint"}
+MODEL_KEYS = {"name", "epochs", "lr", "batch_size", "checkpoint", "init", "epoch_samples"}
 METHOD_KEYS = {"method", "label", "settings", "grid", "models", "include", "exclude"}
 HARDWARE_KEYS = {"datapaths", "bits", "accelerators", "weight_coding"}
 
@@ -67,19 +67,23 @@ def _expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """A baseline: registry name, recipe overrides, or a checkpoint to load instead of training."""
+    """A baseline: registry name, recipe overrides, a checkpoint to load instead of training, or
+    pretrained weights (``init``) to fine-tune from with the model's fine-tuning recipe."""
 
     name: str
     epochs: int | None = None
     lr: float | None = None
     batch_size: int | None = None
     checkpoint: Path | None = None
+    init: Path | None = None
+    epoch_samples: int | None = None  # training images per epoch, baseline and retraining (None: all)
 
     @property
     def key(self) -> str:
         """What distinguishes this baseline from the recipe's (empty when nothing does)."""
         parts = [f"{k}={v}" for k, v in (("epochs", self.epochs), ("lr", self.lr), ("batch_size", self.batch_size),
-                                          ("checkpoint", self.checkpoint)) if v is not None]
+                                          ("checkpoint", self.checkpoint), ("init", self.init),
+                                          ("epoch_samples", self.epoch_samples)) if v is not None]
         return ",".join(parts)
 
 
@@ -186,6 +190,8 @@ def _parse_model(m: Any, dataset: str, base_dir: Path, where: str) -> ModelEntry
     if name not in MODELS:
         raise WfnError(f"{where}.name: model {name!r} is unknown; allowed: {sorted(MODELS)}")
     spec = get_spec(name)
+    if "checkpoint" in m and "init" in m:
+        raise WfnError(f"{where}: give either checkpoint (use as is) or init (fine-tune from), not both")
     if dataset not in spec.datasets:
         raise WfnError(f"{where}: model {name!r} does not fit dataset {dataset!r}; it fits {list(spec.datasets)}")
     return ModelEntry(
@@ -194,7 +200,18 @@ def _parse_model(m: Any, dataset: str, base_dir: Path, where: str) -> ModelEntry
         lr=float(_expect(m["lr"], (int, float), f"{where}.lr")) if "lr" in m else None,
         batch_size=_expect(m["batch_size"], int, f"{where}.batch_size") if "batch_size" in m else None,
         checkpoint=_resolve(base_dir, m.get("checkpoint")),
+        init=_resolve(base_dir, m.get("init")),
+        epoch_samples=_positive_int(m, "epoch_samples", where),
     )
+
+
+def _positive_int(table: Mapping[str, Any], key: str, where: str) -> int | None:
+    if key not in table:
+        return None
+    value = _expect(table[key], int, f"{where}.{key}")
+    if value < 1:
+        raise WfnError(f"{where}.{key}: must be at least 1, got {value}")
+    return value
 
 
 def _parse_method(m: Any, model_names: set[str], where: str) -> MethodEntry:

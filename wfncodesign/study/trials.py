@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,7 +31,7 @@ from compress.params import FlatParams, ParamScope
 from compress.training.retrain import evaluate, seed_everything, select_device
 from compress.fileformat.wfnfile import save_compressed
 from wfncodesign import hardware
-from wfncodesign.data import load_dataset
+from wfncodesign.data import DataSplits, load_dataset
 from wfncodesign.energy import first_images
 from wfncodesign.methods import FixTarget, get_method
 from wfncodesign.models import get_spec
@@ -56,8 +56,15 @@ class TrialContext:
 
 def baseline_path(out: Path, entry: ModelEntry, seed: int) -> Path:
     """Where the study keeps the baseline of ``entry`` trained with ``seed`` (recipe overrides in the name)."""
-    suffix = "".join(f"-{k}{v}" for k, v in (("e", entry.epochs), ("lr", entry.lr), ("b", entry.batch_size)) if v is not None)
+    suffix = "".join(f"-{k}{v}" for k, v in (("e", entry.epochs), ("lr", entry.lr), ("b", entry.batch_size),
+                                              ("from-", entry.init and entry.init.stem),
+                                              ("n", entry.epoch_samples)) if v is not None)
     return out / "baselines" / f"{entry.name}-seed{seed}{suffix}.pt"
+
+
+def model_splits(config: StudyConfig, entry: ModelEntry, seed: int) -> DataSplits:
+    """The study's dataset split with ``seed``, drawing the model entry's images per training epoch."""
+    return replace(load_dataset(config.dataset, config.data_dir, seed=seed), epoch_samples=entry.epoch_samples)
 
 
 def prepare_baselines(config: StudyConfig, out: Path, echo: Callable[[str], None] = print) -> dict[tuple[str, int], Path]:
@@ -71,11 +78,12 @@ def prepare_baselines(config: StudyConfig, out: Path, echo: Callable[[str], None
                 continue
             path = baseline_path(out, entry, seed)
             if not path.is_file():
-                splits = load_dataset(config.dataset, config.data_dir, seed=seed)
-                tc = TrainConfig.for_model(entry.name, epochs=entry.epochs, lr=entry.lr,
-                                           batch_size=entry.batch_size, seed=seed, device=config.device)
-                echo(f"training baseline {entry.name} (seed {seed}, {tc.epochs} epochs) on {config.dataset}")
-                result = train_model(entry.name, splits, tc, verbose=False)
+                splits = model_splits(config, entry, seed)
+                tc = TrainConfig.for_model(entry.name, finetune=entry.init is not None, epochs=entry.epochs,
+                                           lr=entry.lr, batch_size=entry.batch_size, seed=seed, device=config.device)
+                start = f" from {entry.init.name}" if entry.init else ""
+                echo(f"training baseline {entry.name}{start} (seed {seed}, {tc.epochs} epochs) on {config.dataset}")
+                result = train_model(entry.name, splits, tc, verbose=False, init=entry.init)
                 save_checkpoint(path, result.model, entry.name, config.dataset,
                                 {"test_accuracy": result.test_accuracy, "val_accuracy": result.val_accuracy},
                                 {k: v for k, v in vars(tc).items()})
@@ -115,7 +123,7 @@ def _measure(spec: TrialSpec, ctx: TrialContext, trial_dir: Path) -> dict[str, A
     cfg = ctx.config
     seed_everything(spec.seed)
     model, meta = load_checkpoint(ctx.baselines[(spec.model, spec.seed)], spec.model)
-    splits = load_dataset(cfg.dataset, cfg.data_dir, seed=spec.seed)
+    splits = model_splits(cfg, next(m for m in cfg.models if m.name == spec.model), spec.seed)
     device = select_device(cfg.device)
     flat = FlatParams.from_model(model, ParamScope(include=spec.include, exclude=spec.exclude))
     test_loader = splits.loaders(seed=spec.seed)[2]
