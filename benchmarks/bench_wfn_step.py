@@ -25,7 +25,7 @@ import time
 import numpy as np
 import torch
 
-from compress.wfn.fixing import fix_to_target
+from compress.wfn.fixing import StepRule, fix_to_target
 from compress.wfn.candidates import geometric_grid
 
 
@@ -122,11 +122,11 @@ def main(argv: list[str] | None = None) -> dict:
     target = int(args.n * args.fraction)
 
     warm = w[:10_000].copy()  # compile the Numba kernels outside the timing
-    fix_to_target(warm, np.zeros(warm.size, bool), 3000, args.delta_t, gamma0=gamma0, max_order=10)
+    fix_to_target(warm, np.zeros(warm.size, bool), 3000, args.delta_t, StepRule(gamma0, max_order=10))
 
     v, f = w.copy(), np.zeros(w.size, bool)
     t0 = time.perf_counter()
-    stats = fix_to_target(v, f, target, args.delta_t, gamma0=gamma0, max_order=10)
+    stats = fix_to_target(v, f, target, args.delta_t, StepRule(gamma0, max_order=10))
     ours = time.perf_counter() - t0
     out = {"n": args.n, "fixed": int(f.sum()), "project_seconds": ours, "project_choices": stats.choices,
            "project_values": int(np.unique(v[f]).size)}

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from wfncodesign.errors import WfnError
+from wfncodesign.models import Recipe
 from wfncodesign.train import TrainConfig, load_checkpoint, save_checkpoint, train_model
 
 
@@ -47,6 +48,6 @@ def test_bad_checkpoints(tmp_path):
 
 def test_bad_config_and_mismatched_dataset(mnist_subset):
     with pytest.raises(WfnError, match="learning rate"):
-        TrainConfig(epochs=1, lr=-1)
+        TrainConfig(Recipe(epochs=1, lr=-1))
     with pytest.raises(WfnError, match="takes inputs of shape"):
         train_model("resnet20", mnist_subset, TrainConfig.for_model("resnet20", epochs=0))

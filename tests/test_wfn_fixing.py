@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from compress.csd import csd_count
 from compress.errors import CompressError
-from compress.wfn.fixing import fix_to_target, fix_to_target_priced, group_targets, stable_argsort
+from compress.wfn.fixing import StepRule, fix_to_target, fix_to_target_priced, group_targets, stable_argsort
 from compress.wfn.candidates import candidate_values, geometric_grid
 
 GAMMA0 = 2.0**-7
@@ -65,7 +65,7 @@ weights = st.builds(
 def test_fast_step_equals_the_reference(w, delta_t, frac, max_order):
     target = int(frac * w.size)
     v, f = w.copy(), np.zeros(w.size, bool)
-    fix_to_target(v, f, target, delta_t, gamma0=GAMMA0, max_order=max_order)
+    fix_to_target(v, f, target, delta_t, StepRule(gamma0=GAMMA0, max_order=max_order))
     rv, rf = reference_step(w, np.zeros(w.size, bool), target, delta_t, max_order)
     assert np.array_equal(f, rf)
     assert np.array_equal(v, rv)
@@ -80,7 +80,7 @@ def test_cumulative_steps_are_exact_permanent_and_on_the_menu(w, delta, cuts, ma
     for t, frac in enumerate(schedule):
         before_v, before_f = v.copy(), f.copy()
         target = int(np.floor(frac * w.size))
-        fix_to_target(v, f, target, min(0.5, delta * (len(schedule) - t)), gamma0=GAMMA0, max_order=max_order)
+        fix_to_target(v, f, target, min(0.5, delta * (len(schedule) - t)), StepRule(GAMMA0, max_order))
         assert f.sum() == target  # the target fraction, exactly
         assert np.array_equal(v[before_f], before_v[before_f]) and f[before_f].all()  # permanent
         assert np.array_equal(v[~f], w[~f])  # unfixed weights untouched
@@ -95,12 +95,12 @@ def test_value_cost_with_zero_exponent_is_plain_and_a_positive_exponent_prefers_
     w = np.random.default_rng(1).laplace(0, 0.1, 5000).astype(np.float32)
     terms = lambda c: 1.0 + csd_count(c)  # noqa: E731 (a price that grows with signed-digit terms)
     plain, fp = w.copy(), np.zeros(w.size, bool)
-    fix_to_target(plain, fp, w.size, 0.01, gamma0=GAMMA0, max_order=4)
+    fix_to_target(plain, fp, w.size, 0.01, StepRule(gamma0=GAMMA0, max_order=4))
     same, fs = w.copy(), np.zeros(w.size, bool)
-    fix_to_target(same, fs, w.size, 0.01, gamma0=GAMMA0, max_order=4, value_cost=terms, cost_exponent=0.0)
+    fix_to_target(same, fs, w.size, 0.01, StepRule(gamma0=GAMMA0, max_order=4, value_cost=terms, cost_exponent=0.0))
     assert np.array_equal(plain, same)
     cheap, fc = w.copy(), np.zeros(w.size, bool)
-    fix_to_target(cheap, fc, w.size, 0.01, gamma0=GAMMA0, max_order=4, value_cost=terms, cost_exponent=2.0)
+    fix_to_target(cheap, fc, w.size, 0.01, StepRule(gamma0=GAMMA0, max_order=4, value_cost=terms, cost_exponent=2.0))
     assert fc.all() and (csd_count(cheap) <= 5).all()
     assert terms(cheap).mean() < terms(plain).mean()
 
@@ -108,13 +108,13 @@ def test_value_cost_with_zero_exponent_is_plain_and_a_positive_exponent_prefers_
 def test_bad_prices_and_targets_are_errors():
     w = np.linspace(-1, 1, 101).astype(np.float32)
     with pytest.raises(CompressError, match="not finite and positive"):
-        fix_to_target(w.copy(), np.zeros(101, bool), 50, 0.1, gamma0=GAMMA0, max_order=2,
-                      value_cost=lambda c: -np.ones_like(c), cost_exponent=1.0)
+        fix_to_target(w.copy(), np.zeros(101, bool), 50, 0.1, StepRule(gamma0=GAMMA0, max_order=2,
+                      value_cost=lambda c: -np.ones_like(c), cost_exponent=1.0))
     with pytest.raises(CompressError, match="one price per value"):
-        fix_to_target(w.copy(), np.zeros(101, bool), 50, 0.1, gamma0=GAMMA0, max_order=2,
-                      value_cost=lambda c: np.ones(3), cost_exponent=1.0)
+        fix_to_target(w.copy(), np.zeros(101, bool), 50, 0.1, StepRule(gamma0=GAMMA0, max_order=2,
+                      value_cost=lambda c: np.ones(3), cost_exponent=1.0))
     with pytest.raises(CompressError, match="fixing is cumulative"):
-        fix_to_target(w.copy(), np.ones(101, bool), 50, 0.1, gamma0=GAMMA0, max_order=2)
+        fix_to_target(w.copy(), np.ones(101, bool), 50, 0.1, StepRule(gamma0=GAMMA0, max_order=2))
 
 
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=True, width=32).filter(lambda x: x != 0 or
@@ -146,9 +146,9 @@ def test_priced_step_puts_cheap_values_where_usage_is_high():
     terms = lambda c: 1.0 + csd_count(c)  # noqa: E731
     kw = dict(gamma0=GAMMA0, max_order=2, value_cost=terms, cost_exponent=1.0)
     flat, ff = w.copy(), np.zeros(w.size, bool)
-    fix_to_target_priced(flat, ff, w.size // 2, 0.01, **kw)  # no usage: one group
+    fix_to_target_priced(flat, ff, w.size // 2, 0.01, StepRule(**kw))  # no usage: one group
     busy, fb = w.copy(), np.zeros(w.size, bool)
-    stats = fix_to_target_priced(busy, fb, w.size // 2, 0.01, usage=usage, **kw)
+    stats = fix_to_target_priced(busy, fb, w.size // 2, 0.01, StepRule(**kw), usage=usage)
     assert fb.sum() == w.size // 2 and stats.taken == w.size // 2
     assert fb[:1000].sum() == 500  # each group fixes its share of the step
     hot = fb & (usage > 1)
@@ -167,7 +167,7 @@ def test_uniform_usage_keeps_the_whole_menu_even_beside_unused_biases():
     terms = lambda c: 1.0 + csd_count(c)  # noqa: E731
     kw = dict(gamma0=GAMMA0, max_order=1, value_cost=terms, cost_exponent=1.0)
     a, fa = w.copy(), np.zeros(w.size, bool)
-    fix_to_target_priced(a, fa, w.size, 0.01, **kw)
+    fix_to_target_priced(a, fa, w.size, 0.01, StepRule(**kw))
     b, fb = w.copy(), np.zeros(w.size, bool)
-    fix_to_target_priced(b, fb, w.size, 0.01, usage=usage, **kw)
+    fix_to_target_priced(b, fb, w.size, 0.01, StepRule(**kw), usage=usage)
     assert (csd_count(b[:-40]) == 2).any()  # two-term values stay on the menu

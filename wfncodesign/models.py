@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -98,16 +99,31 @@ def resnet56() -> nn.Module:
     return ResNetCifar(9)
 
 
+OPTIMIZERS = ("adam", "sgd")
+
+
 @dataclass(frozen=True)
 class Recipe:
-    """Default baseline training recipe of a model (what ``wfncodesign train`` uses unless told)."""
+    """A baseline training recipe: each model registers its own (what ``wfncodesign train`` and a
+    study's ``[[models]]`` use unless told otherwise, option by option)."""
 
-    epochs: int
-    lr: float
-    optimizer: str = "adam"
-    weight_decay: float = 0.0
-    momentum: float = 0.9
-    batch_size: int = 128
+    epochs: int = field(metadata={"help": "training epochs"})
+    lr: float = field(metadata={"help": "peak learning rate of the cosine schedule"})
+    optimizer: str = field(default="adam", metadata={"help": "adam, or sgd with Nesterov momentum",
+                                                     "choices": OPTIMIZERS})
+    weight_decay: float = field(default=0.0, metadata={"help": "weight decay"})
+    momentum: float = field(default=0.9, metadata={"help": "SGD momentum"})
+    batch_size: int = field(default=128, metadata={"help": "training batch size"})
+
+    def __post_init__(self) -> None:
+        if self.epochs < 0:
+            raise WfnError(f"epochs must be >= 0, got {self.epochs}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise WfnError(f"learning rate must be a positive number, got {self.lr}")
+        if self.optimizer not in OPTIMIZERS:
+            raise WfnError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if self.batch_size < 1:
+            raise WfnError(f"batch_size must be >= 1, got {self.batch_size}")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ atomically so that a stopped run never leaves a half-written file.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -22,41 +21,31 @@ from compress.training.retrain import evaluate, seed_everything, select_device, 
 from wfncodesign.checkpoints import load_state, read_checkpoint_file
 from wfncodesign.data import DataSplits
 from wfncodesign.errors import WfnError
-from wfncodesign.models import build_model, get_spec
+from wfncodesign.models import Recipe, build_model, get_spec
 
 CHECKPOINT_FORMAT = "wfncodesign-checkpoint-1"
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Settings of one baseline training run (defaults come from the model's recipe)."""
+    """One baseline training run: a :class:`Recipe` (what to train with) and the run's seed and device."""
 
-    epochs: int
-    lr: float
-    optimizer: str = "adam"
-    weight_decay: float = 0.0
-    momentum: float = 0.9
-    batch_size: int = 128
+    recipe: Recipe
     seed: int = 0
     device: str = "auto"
 
-    def __post_init__(self) -> None:
-        if self.epochs < 0:
-            raise WfnError(f"epochs must be >= 0, got {self.epochs}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise WfnError(f"learning rate must be a positive number, got {self.lr}")
-        if self.optimizer not in ("adam", "sgd"):
-            raise WfnError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
-
     @classmethod
-    def for_model(cls, model: str, finetune: bool = False, **overrides: Any) -> "TrainConfig":
-        """The registered recipe of ``model`` (its fine-tuning one with ``finetune``) with ``overrides``.
-
-        None values in ``overrides`` are ignored.
-        """
+    def for_model(cls, model: str, finetune: bool = False, seed: int = 0, device: str = "auto",
+                  **overrides: Any) -> "TrainConfig":
+        """The registered recipe of ``model`` (its fine-tuning one with ``finetune``) with ``overrides``
+        of its fields (None values are ignored)."""
         spec = get_spec(model)
-        base = cls(**asdict(spec.finetune if finetune and spec.finetune else spec.recipe))
-        return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+        base = spec.finetune if finetune and spec.finetune else spec.recipe
+        return cls(replace(base, **{k: v for k, v in overrides.items() if v is not None}), seed, device)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The recipe's fields, seed and device as one flat dict (a checkpoint's ``config``)."""
+        return {**asdict(self.recipe), "seed": self.seed, "device": self.device}
 
 
 @dataclass
@@ -73,11 +62,10 @@ class TrainResult:
 
 def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
     """Adam or SGD (Nesterov momentum) with the config's learning rate and weight decay."""
-    if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-    return torch.optim.SGD(
-        params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, nesterov=True
-    )
+    r = config.recipe
+    if r.optimizer == "adam":
+        return torch.optim.Adam(params, lr=r.lr, weight_decay=r.weight_decay)
+    return torch.optim.SGD(params, lr=r.lr, momentum=r.momentum, weight_decay=r.weight_decay, nesterov=True)
 
 
 def train_model(model_name: str, splits: DataSplits, config: TrainConfig, verbose: bool = True,
@@ -101,21 +89,22 @@ def train_model(model_name: str, splits: DataSplits, config: TrainConfig, verbos
         if verbose:
             print(report.summary(), flush=True)
     model = model.to(device)
-    train_loader, val_loader, test_loader = splits.loaders(config.batch_size, seed=config.seed)
+    epochs = config.recipe.epochs
+    train_loader, val_loader, test_loader = splits.loaders(config.recipe.batch_size, seed=config.seed)
     optimizer = make_optimizer(model.parameters(), config)
-    steps = max(1, config.epochs * len(train_loader))
+    steps = max(1, epochs * len(train_loader))
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
     rows, start = [], time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
+    for epoch in range(1, epochs + 1):
         stats = train_epoch(
             model, train_loader, optimizer, device=device, scheduler=scheduler,
-            desc=f"{model_name} epoch {epoch}/{config.epochs}",
+            desc=f"{model_name} epoch {epoch}/{epochs}",
         )
         val = evaluate(model, val_loader, device)
         rows.append({"epoch": epoch, "train_loss": stats.loss, "train_accuracy": stats.accuracy,
                      "val_accuracy": val, "seconds": time.perf_counter() - start})
         if verbose:
-            print(f"epoch {epoch:3d}/{config.epochs}  loss {stats.loss:.4f}  train {stats.accuracy:.4f}  val {val:.4f}",
+            print(f"epoch {epoch:3d}/{epochs}  loss {stats.loss:.4f}  train {stats.accuracy:.4f}  val {val:.4f}",
                   flush=True)
     val = evaluate(model, val_loader, device)
     test = evaluate(model, test_loader, device)

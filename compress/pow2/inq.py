@@ -35,6 +35,7 @@ from compress.training.retrain import Batch, evaluate, seed_everything, select_d
 
 # Accumulated portions of quantised weights per layer (Zhou et al. 2017, section 3.1).
 INQ_PORTIONS = (0.5, 0.75, 0.875, 1.0)
+OPTIMIZERS = ("sgd", "adam")
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,17 @@ class InqConfig:
     optimiser is made for every step.
     """
 
-    portions: tuple[float, ...] = INQ_PORTIONS
-    epochs_per_step: int = 2
-    optimizer: str = "sgd"
-    lr: float = 0.01
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    seed: int = 0
-    device: str = "auto"
-    levels: LevelConfig = field(default_factory=LevelConfig)
+    portions: tuple[float, ...] = field(default=INQ_PORTIONS, metadata={
+        "help": "accumulated fractions of each layer fixed per INQ step (paper: 0.5,0.75,0.875,1.0)"})
+    epochs_per_step: int = field(default=2, metadata={"help": "retraining epochs between INQ steps"})
+    optimizer: str = field(default="sgd", metadata={"help": "retraining optimiser (paper: sgd)",
+                                                    "choices": OPTIMIZERS})
+    lr: float = field(default=0.01, metadata={"help": "retraining learning rate"})
+    momentum: float = field(default=0.9, metadata={"help": "SGD momentum (paper: 0.9)"})
+    weight_decay: float = field(default=5e-4, metadata={"help": "weight decay (paper: 0.0005)"})
+    seed: int = field(default=0, metadata={"help": "seed of the retraining"})
+    device: str = field(default="auto", metadata={"help": "torch device of the retraining (auto: cuda if present)"})
+    levels: LevelConfig = field(default_factory=LevelConfig, metadata={"help": "the level set weights are fixed to"})
 
     def __post_init__(self) -> None:
         p = np.asarray(self.portions, dtype=np.float64)
@@ -66,7 +69,7 @@ class InqConfig:
             )
         if self.epochs_per_step < 0:
             raise CompressError(f"epochs_per_step must be >= 0, got {self.epochs_per_step}")
-        if self.optimizer not in ("sgd", "adam"):
+        if self.optimizer not in OPTIMIZERS:
             raise CompressError(f"optimizer {self.optimizer!r} is not 'sgd' or 'adam'")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise CompressError(f"learning rate must be a positive number, got {self.lr}")

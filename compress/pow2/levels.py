@@ -62,12 +62,20 @@ class LevelConfig:
     and clipping rule.
     """
 
-    kind: str = "pow2"
-    bits: int = 5
-    share: str = "layer"
-    rounding: str = "paper"
-    terms: int = 2
-    clip: str = "mse"
+    kind: str = field(default="pow2", metadata={"help": "pow2: INQ's {0, +-2^n}; apot: additive powers of two",
+                                                "choices": KINDS})
+    bits: int = field(default=5, metadata={
+        "help": "bit width b >= 2: levels 0 and +-2^n for n = n1+1-2^(b-2) .. n1 (INQ's 5 bits: 17 values)"})
+    share: str = field(default="layer", metadata={
+        "help": "layer: one level set (clipping and scale) per layer; network: one for all layers",
+        "choices": SHARES})
+    rounding: str = field(default="paper", metadata={
+        "help": "paper: INQ's rule (nearest level, linear domain); log: nearest in the log domain",
+        "choices": ROUNDINGS})
+    terms: int = field(default=2, metadata={"help": "additive power-of-two terms per level (paper: 2)"})
+    clip: str = field(default="mse", metadata={
+        "help": "clipping threshold alpha: mse (least squared error over 0.30..1.00 x max|w|) or max",
+        "choices": CLIPS})
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("kind", self.kind, KINDS), ("share", self.share, SHARES),

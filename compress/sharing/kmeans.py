@@ -38,11 +38,14 @@ INITS = ("linear", "density", "forgy")
 class KMeansConfig:
     """``k`` clusters per layer (or for the network when ``per_layer`` is False), start ``init``."""
 
-    k: int = 32
-    per_layer: bool = True
-    init: str = "linear"
-    max_iter: int = 1000
-    seed: int = 0
+    k: int = field(default=32, metadata={
+        "help": "clusters per layer (per network when per_layer is off); pruned zeros come on top; "
+                "a layer with fewer distinct weights gets one per value"})
+    per_layer: bool = field(default=True, metadata={
+        "help": "one k-means per layer as Deep Compression (else one for the network)"})
+    init: str = field(default="linear", metadata={"help": "centroid initialisation", "choices": INITS})
+    max_iter: int = field(default=1000, metadata={"help": "k-means iteration limit"})
+    seed: int = field(default=0, metadata={"help": "seed of the forgy initialisation"})
 
     def __post_init__(self) -> None:
         if self.init not in INITS:

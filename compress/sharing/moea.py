@@ -15,7 +15,7 @@ non-dominated set of *every* k evaluated (an archive), not only of the final pop
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,15 +30,15 @@ from compress.sharing.uniform_bins import Score, check_k, uniform_bins
 class NsgaConfig:
     """NSGA-II settings (defaults: arXiv:2501.03095's population 100, SBX 0.9/15, PM 0.9/20, k in [2, 1024])."""
 
-    population: int = 100
-    generations: int = 30
-    k_min: int = 2
-    k_max: int = 1024
-    crossover_prob: float = 0.9
-    crossover_eta: float = 15.0
-    mutation_prob: float = 0.9
-    mutation_eta: float = 20.0
-    seed: int = 0
+    population: int = field(default=100, metadata={"help": "NSGA-II population size"})
+    generations: int = field(default=30, metadata={"help": "NSGA-II generations"})
+    k_min: int = field(default=2, metadata={"help": "smallest number of uniform bins searched"})
+    k_max: int = field(default=1024, metadata={"help": "largest number of uniform bins searched"})
+    crossover_prob: float = field(default=0.9, metadata={"help": "SBX crossover probability"})
+    crossover_eta: float = field(default=15.0, metadata={"help": "SBX distribution index"})
+    mutation_prob: float = field(default=0.9, metadata={"help": "polynomial mutation probability"})
+    mutation_eta: float = field(default=20.0, metadata={"help": "polynomial mutation distribution index"})
+    seed: int = field(default=0, metadata={"help": "seed of the search"})
 
     def __post_init__(self) -> None:
         if self.population < 2:

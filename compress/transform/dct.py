@@ -24,7 +24,7 @@ then the coded bands.  :func:`decode_tensor` rebuilds the weights from the bytes
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import fft
@@ -55,10 +55,12 @@ class DctConfig:
     blocks (1..64; 1 means no transform, plain scalar quantisation); ``table``: "flat" or "jpeg";
     ``image_shape``: () for the matrix layout, or (H, W) filter images."""
 
-    step: float = 0.25
-    block: int = 8
-    table: str = "flat"
-    image_shape: tuple[int, ...] = ()
+    step: float = field(default=0.25, metadata={"help": "quantiser step relative to each tensor's RMS"})
+    block: int = field(default=8, metadata={"help": "DCT block size B (B x B blocks; 1 = no transform)"})
+    table: str = field(default="flat", metadata={"help": "quantisation table: flat, or jpeg (8x8 only)",
+                                                 "choices": TABLES})
+    image_shape: tuple[int, ...] = field(default=(), metadata={
+        "help": "H,W to code each tensor as a stack of filter images (e.g. 28,28); empty: rows x rest matrix"})
 
     def __post_init__(self) -> None:
         if not (isinstance(self.step, (int, float)) and self.step > 0 and math.isfinite(self.step)):

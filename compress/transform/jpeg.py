@@ -17,7 +17,7 @@ the side information, and :func:`decode_tensor` rebuilds the weights from those 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -36,11 +36,15 @@ class JpegConfig:
     ("filters") or one mosaic ("tiled"); ``scale``: 8-bit range per image or per tensor;
     ``optimize``: optimal Huffman tables; ``image_shape``: (H, W) of one filter image."""
 
-    quality: int = 20
-    layout: str = "filters"
-    scale: str = "filter"
-    optimize: bool = False
-    image_shape: tuple[int, int] = (28, 28)
+    quality: int = field(default=20, metadata={"help": "JPEG quality 1..100 (the experiment: 20)"})
+    layout: str = field(default="filters", metadata={
+        "help": "filters: one JPEG per image (the experiment); tiled: all images of a tensor in one JPEG",
+        "choices": LAYOUTS})
+    scale: str = field(default="filter", metadata={
+        "help": "8-bit mapping by each image's min/max (filter) or the tensor's (layer); float32 side info",
+        "choices": SCALES})
+    optimize: bool = field(default=False, metadata={"help": "optimal Huffman tables (libjpeg optimize)"})
+    image_shape: tuple[int, ...] = field(default=(28, 28), metadata={"help": "H,W of one filter image"})
 
     def __post_init__(self) -> None:
         if isinstance(self.quality, bool) or not isinstance(self.quality, (int, np.integer)) or not 1 <= self.quality <= 100:

@@ -9,7 +9,7 @@
 from compress.wfn.attention import AttentionRegulariser
 from compress.wfn.candidates import candidate_values, geometric_grid, pot_order, snap_to_pot
 from compress.wfn.fixer import WeightFixer, WFNConfig
-from compress.wfn.fixing import StepStats, fix_to_target, fix_to_target_priced
+from compress.wfn.fixing import StepRule, StepStats, fix_to_target, fix_to_target_priced
 
-__all__ = ["AttentionRegulariser", "StepStats", "WFNConfig", "WeightFixer", "candidate_values",
+__all__ = ["AttentionRegulariser", "StepRule", "StepStats", "WFNConfig", "WeightFixer", "candidate_values",
            "fix_to_target", "fix_to_target_priced", "geometric_grid", "pot_order", "snap_to_pot"]

@@ -36,7 +36,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -50,7 +50,8 @@ from compress.wfn.attention import AttentionRegulariser, balanced_penalty
 from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.fileio import atomic_torch_save
-from compress.wfn.fixing import MAX_TOL as MAX_DELTA_T, ValueCost, check_prices, fix_to_target, fix_to_target_priced
+from compress.wfn.fixing import (MAX_TOL as MAX_DELTA_T, StepRule, ValueCost, check_prices, fix_to_target,
+                                 fix_to_target_priced)
 from compress.training.frozen import FrozenWeights
 from compress.params import FlatParams, ParamScope, scoped_parameter_names
 from compress.wfn.candidates import FLOAT32_SPAN, SIGNIFICAND_BITS, candidate_values, geometric_grid, pot_order
@@ -67,20 +68,25 @@ STATE_FILE = "wfn_state.pt"
 
 @dataclass(frozen=True)
 class WFNConfig:
-    """Settings of a WFN run (defaults: the paper's)."""
+    """Settings of a WFN run (defaults: the paper's); each field's ``help`` says what it does."""
 
-    delta: float = 0.01
-    schedule: tuple[float, ...] = DEFAULT_SCHEDULE
-    epochs_per_step: int = 3
-    gamma0: float = 2.0**-7
-    max_order: int = 10
-    reuse_values: bool = False
-    reg_gamma: float = 0.4
-    tau: float = 0.05
-    lr: float = 2e-5
-    grad_clip: float | None = 0.5
-    cost_exponent: float = 0.0
-    seed: int = 0
+    delta: float = field(default=0.01, metadata={"help": "final relative tolerance; step t uses delta*max(1, T-t)"})
+    schedule: tuple[float, ...] = field(default=DEFAULT_SCHEDULE, metadata={
+        "help": "cumulative fractions fixed after each step, increasing, ending at 1.0"})
+    epochs_per_step: int = field(default=3, metadata={"help": "retraining epochs between fixing steps"})
+    gamma0: float = field(default=2.0**-7, metadata={"help": "weights with |w| below this are pruned to zero"})
+    max_order: int = field(default=10, metadata={
+        "help": "highest order: a codebook value is a sum of at most max_order+1 signed powers of two"})
+    reuse_values: bool = field(default=False, metadata={
+        "help": "offer values already in use as candidates in later steps"})
+    gamma: float = field(default=0.4, metadata={"help": "regulariser share of the cross-entropy (0: off)"})
+    tau: float = field(default=0.05, metadata={"help": "temperature of the regulariser's softmin attention"})
+    lr: float = field(default=2e-5, metadata={"help": "Adam learning rate of the retraining (fresh each step)"})
+    grad_clip: float | None = field(default=0.5, metadata={"help": "gradient-norm clip (none: off)"})
+    cost_exponent: float = field(default=0.0, metadata={
+        "help": "lambda: price ceiling (mean usage / usage)**lambda per layer, choice by popularity / "
+                "price**lambda (0: plain WFN)"})
+    seed: int = field(default=0, metadata={"help": "seed of the retraining (torch, numpy, the loader's order)"})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "schedule", tuple(float(f) for f in self.schedule))
@@ -99,8 +105,8 @@ class WFNConfig:
             raise CompressError(f"gamma0 must be a positive number, got {self.gamma0}")
         if self.max_order < 0:
             raise CompressError(f"max_order must be >= 0, got {self.max_order}")
-        if not (self.reg_gamma >= 0 and math.isfinite(self.reg_gamma)):
-            raise CompressError(f"reg_gamma must be >= 0, got {self.reg_gamma}")
+        if not (self.gamma >= 0 and math.isfinite(self.gamma)):
+            raise CompressError(f"gamma must be >= 0, got {self.gamma}")
         if not (self.tau > 0 and math.isfinite(self.tau)):
             raise CompressError(f"tau must be > 0, got {self.tau}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
@@ -244,12 +250,11 @@ class WeightFixer:
         n = self.values.shape[0]
         delta_t = cfg.delta_t(t)
         span = min(SIGNIFICAND_BITS.get(e.dtype, FLOAT32_SPAN) for e in self._entries)
-        common = dict(gamma0=cfg.gamma0, max_order=cfg.max_order, reuse_values=cfg.reuse_values,
-                      value_cost=self.value_cost, cost_exponent=cfg.cost_exponent, span=span)
-        if self.value_cost is not None and cfg.cost_exponent > 0:
-            stats = fix_to_target_priced(self.values, self.fixed, cfg.target(t, n), delta_t, usage=self.usage, **common)
+        rule = StepRule(cfg.gamma0, cfg.max_order, cfg.reuse_values, self.value_cost, cfg.cost_exponent, span)
+        if rule.priced:
+            stats = fix_to_target_priced(self.values, self.fixed, cfg.target(t, n), delta_t, rule, self.usage)
         else:
-            stats = fix_to_target(self.values, self.fixed, cfg.target(t, n), delta_t, **common)
+            stats = fix_to_target(self.values, self.fixed, cfg.target(t, n), delta_t, rule)
         self.step += 1
         row = {"step": self.step, "target_fraction": cfg.schedule[t], "fixed_fraction": float(self.fixed.mean()),
                "n_fixed": int(self.fixed.sum()), "delta_t": delta_t, "choices": stats.choices,
@@ -402,9 +407,9 @@ class WeightFixer:
 
         def penalty(ce: torch.Tensor) -> torch.Tensor:
             w = torch.cat([p.reshape(-1) for p in tensors])[free_idx]
-            return balanced_penalty(ce, reg(w), cfg.reg_gamma)
+            return balanced_penalty(ce, reg(w), cfg.gamma)
 
-        use_reg = cfg.reg_gamma > 0 and not reg.empty and free_idx.numel() > 0
+        use_reg = cfg.gamma > 0 and not reg.empty and free_idx.numel() > 0
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         for epoch in range(cfg.epochs_per_step):
             train_epoch(model, loader, optimizer, device=device, penalty=penalty if use_reg else None,

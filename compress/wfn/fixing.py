@@ -82,6 +82,29 @@ MAX_TOL = 0.5
 _MAX_DOUBLINGS = 64
 
 
+@dataclass(frozen=True)
+class StepRule:
+    """What a step may fix weights to, the same for every step of a run: ``gamma0`` (weights with
+    ``|w| < gamma0`` go to zero; the smallest grid value), ``max_order`` (highest order of the
+    menu), ``reuse_values`` (values already fixed are candidates too), ``value_cost`` and
+    ``cost_exponent`` lambda (the hardware-aware choice; None / 0: plain WFN), ``span``
+    (significand bits of the narrowest parameter dtype, see
+    :data:`compress.wfn.candidates.SIGNIFICAND_BITS`).  :class:`~compress.wfn.fixer.WFNConfig`
+    holds the settings; the fixer makes the rule from them."""
+
+    gamma0: float
+    max_order: int
+    reuse_values: bool = False
+    value_cost: ValueCost | None = None
+    cost_exponent: float = 0.0
+    span: int = FLOAT32_SPAN
+
+    @property
+    def priced(self) -> bool:
+        """True when candidates are chosen by popularity / price**lambda."""
+        return self.value_cost is not None and self.cost_exponent > 0
+
+
 # --- sorting ----------------------------------------------------------------------------------
 @numba.njit(cache=True)
 def _orderable_keys(bits: np.ndarray, free: np.ndarray, sign) -> np.ndarray:
@@ -294,18 +317,17 @@ def check_prices(value_cost: ValueCost, values: np.ndarray) -> np.ndarray:
 class _Menu:
     """The candidate sets of one step, level by level (order, or price ceiling when priced)."""
 
-    def __init__(self, delta_t: float, gamma0: float, max_order: int, extent: float,
-                 value_cost: ValueCost | None, cost_exponent: float, span: int, price_cap: float = np.inf):
-        self.delta_t, self.gamma0, self.span = delta_t, gamma0, span
-        self.grid = geometric_grid(gamma0, extent, delta_t)
-        self.priced = value_cost is not None and cost_exponent > 0
-        self.value_cost = value_cost
+    def __init__(self, delta_t: float, rule: StepRule, extent: float, price_cap: float = np.inf):
+        self.delta_t, self.gamma0, self.span = delta_t, rule.gamma0, rule.span
+        self.grid = geometric_grid(rule.gamma0, extent, delta_t)
+        self.priced = rule.priced
+        self.value_cost = rule.value_cost
         self._cache: dict = {}
         self._snapped: dict[int, np.ndarray] = {}
         if self.priced:
             # Every candidate up to max_order, with the first grid point that yields it.
-            vals = np.concatenate([self.snapped(p) for p in range(max_order + 1)])
-            first = np.tile(np.arange(self.grid.size), max_order + 1)
+            vals = np.concatenate([self.snapped(p) for p in range(rule.max_order + 1)])
+            first = np.tile(np.arange(self.grid.size), rule.max_order + 1)
             uniq, inv = np.unique(vals, return_inverse=True)
             first_k = np.full(uniq.size, self.grid.size, np.int64)
             np.minimum.at(first_k, inv.reshape(-1), first)
@@ -317,7 +339,7 @@ class _Menu:
             self.levels = levels[: max(1, int(np.searchsorted(levels, price_cap, side="right")))]
             self.top = int(self.levels.size - 1)
         else:
-            self.top = max_order
+            self.top = rule.max_order
 
     def snapped(self, order: int) -> np.ndarray:
         """Shape (G,) float32: every grid point snapped at ``order``."""
@@ -388,24 +410,12 @@ def _popularity_ranges(sv: np.ndarray, cand: np.ndarray, gamma0: float, neg_hi: 
     return starts, stops
 
 
-def fix_to_target(
-    values: np.ndarray,
-    fixed: np.ndarray,
-    target: int,
-    delta_t: float,
-    *,
-    gamma0: float,
-    max_order: int,
-    reuse_values: bool = False,
-    value_cost: ValueCost | None = None,
-    cost_exponent: float = 0.0,
-    span: int = FLOAT32_SPAN,
-    price_cap: float = np.inf,
-) -> StepStats:
+def fix_to_target(values: np.ndarray, fixed: np.ndarray, target: int, delta_t: float, rule: StepRule,
+                  price_cap: float = np.inf) -> StepStats:
     """Fix unfixed weights of ``values`` (shape (N,), float32/64, changed in place) until exactly
-    ``target`` of them are fixed (``fixed``, shape (N,) bool, changed in place); return the stats.
-    ``span``: significand bits of the narrowest parameter dtype (see :data:`compress.wfn.candidates.SIGNIFICAND_BITS`);
-    ``price_cap``: with a priced menu, the dearest price a candidate may have."""
+    ``target`` of them are fixed (``fixed``, shape (N,) bool, changed in place) by ``rule`` at
+    tolerance ``delta_t``; return the stats.  ``price_cap``: with a priced rule, the dearest price
+    a candidate may have."""
     t0 = time.perf_counter()
     n_fixed = int(fixed.sum())
     if not (n_fixed <= target <= values.size):
@@ -420,11 +430,11 @@ def fix_to_target(
     sv, pos2flat = sort_subset(values, free)
     m = sv.size
     done = _FixedIntervals()
+    gamma0 = rule.gamma0
     neg_hi = int(np.searchsorted(sv, -gamma0, side="right"))
     pos_lo = int(np.searchsorted(sv, gamma0, side="left"))
-    menu = _Menu(delta_t, gamma0, max_order, float(np.abs(sv[[0, -1]]).max()), value_cost, cost_exponent, span,
-                 price_cap)
-    used = np.unique(values[fixed].astype(np.float32)) if reuse_values else np.zeros(0, np.float32)
+    menu = _Menu(delta_t, rule, float(np.abs(sv[[0, -1]]).max()), price_cap)
+    used = np.unique(values[fixed].astype(np.float32)) if rule.reuse_values else np.zeros(0, np.float32)
     out = np.empty(need, np.int64)
     level, tol, choices, doublings, stalled = 0, delta_t, 0, 0, 0  # level only rises: its last is the top
     while need > 0:
@@ -432,7 +442,7 @@ def fix_to_target(
         cand, prices = menu.candidates(level, boundary, used)
         starts, stops = _popularity_ranges(sv, cand, gamma0, neg_hi, pos_lo)
         counts = done.unfixed_in(starts, stops)
-        score = counts if prices is None else counts / prices**cost_exponent
+        score = counts if prices is None else counts / prices**rule.cost_exponent
         j = int(np.argmax(score))
         taken = 0
         if counts[j] > 0:
@@ -458,7 +468,7 @@ def fix_to_target(
         need -= taken
         choices += 1
         tol, stalled = delta_t, 0
-        if reuse_values and not np.isin(cand[j], used):
+        if rule.reuse_values and not np.isin(cand[j], used):
             used = np.union1d(used, cand[j : j + 1])
     return StepStats(target - n_fixed, choices, level, doublings, time.perf_counter() - t0)
 
@@ -482,40 +492,29 @@ def group_targets(groups: np.ndarray, fixed: np.ndarray, target: int) -> np.ndar
     return want
 
 
-def fix_to_target_priced(
-    values: np.ndarray,
-    fixed: np.ndarray,
-    target: int,
-    delta_t: float,
-    *,
-    gamma0: float,
-    max_order: int,
-    value_cost: ValueCost,
-    cost_exponent: float,
-    usage: np.ndarray | None = None,
-    reuse_values: bool = False,
-    span: int = FLOAT32_SPAN,
-) -> StepStats:
+def fix_to_target_priced(values: np.ndarray, fixed: np.ndarray, target: int, delta_t: float, rule: StepRule,
+                         usage: np.ndarray | None = None) -> StepStats:
     """The hardware-aware step (module docstring): fix each usage group's share of ``target`` with a
     price ceiling that falls as the group's usage rises; same arguments and result as
-    :func:`fix_to_target`, plus ``usage`` (shape (N,), non-negative; None: one group)."""
+    :func:`fix_to_target` (``rule`` must be priced), plus ``usage`` (shape (N,), non-negative; None:
+    one group)."""
+    if not rule.priced:
+        raise CompressError("fix_to_target_priced needs a rule with a value_cost and cost_exponent > 0; "
+                            "use fix_to_target for plain WFN.")
     t0 = time.perf_counter()
     u = np.ones(values.size) if usage is None else np.asarray(usage, dtype=np.float64)
     usages, groups = np.unique(u, return_inverse=True)
     groups = groups.reshape(-1)
-    probe = _Menu(delta_t, gamma0, max_order, float(np.abs(values).max(initial=gamma0)), value_cost,
-                  cost_exponent, span)
+    probe = _Menu(delta_t, rule, float(np.abs(values).max(initial=rule.gamma0)))
     # The mean over weights that are multiplied at all: biases (usage 0) would pull it below a
     # uniform usage and so deny every layer of an MLP its dearest values.
     p_max, mean_u = float(probe.levels[-1]), float(u[u > 0].mean()) if (u > 0).any() else 0.0
     stats = []
     for g, want in enumerate(group_targets(groups, fixed, target)):
         idx = np.flatnonzero(groups == g)
-        cap = np.inf if usages[g] <= 0 or mean_u <= 0 else p_max * (mean_u / usages[g]) ** cost_exponent
+        cap = np.inf if usages[g] <= 0 or mean_u <= 0 else p_max * (mean_u / usages[g]) ** rule.cost_exponent
         sub_v, sub_f = values[idx], fixed[idx]
-        stats.append(fix_to_target(sub_v, sub_f, int(want), delta_t, gamma0=gamma0, max_order=max_order,
-                                   reuse_values=reuse_values, value_cost=value_cost,
-                                   cost_exponent=cost_exponent, span=span, price_cap=cap))
+        stats.append(fix_to_target(sub_v, sub_f, int(want), delta_t, rule, price_cap=cap))
         values[idx], fixed[idx] = sub_v, sub_f
     return StepStats(sum(st.taken for st in stats), sum(st.choices for st in stats),
                      max(st.top_level for st in stats), sum(st.doublings for st in stats),

@@ -64,7 +64,8 @@ def build_fix_parser(method: str | None) -> argparse.ArgumentParser:
                    help="leave parameters whose names match out of the codebook (repeatable)")
     p.add_argument("--include-norm", action="store_true",
                    help="with --model: BatchNorm/LayerNorm affine parameters share the codebook too")
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--batch-size", type=int, default=FixTarget.batch_size,
+                   help=f"batch size of retraining and evaluation (default: {FixTarget.batch_size})")
     p.add_argument("--work-dir", default=None, help="checkpoints of resumable methods (default: OUT.work)")
     p.add_argument("--out", required=True, help="output: .pt (checkpoint / state_dict) or .npz (arrays)")
     if method in METHODS:

@@ -6,7 +6,8 @@ import argparse
 
 from wfncodesign.cli.common import add_data_args, add_device_arg
 from wfncodesign.data import load_dataset
-from wfncodesign.models import MODELS
+from wfncodesign.models import MODELS, Recipe
+from wfncodesign.settings import add_settings_arguments, given_options
 from wfncodesign.train import TrainConfig, save_checkpoint, train_model
 
 
@@ -18,23 +19,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--init", default=None, metavar="CHECKPOINT",
                    help="fine-tune from these weights (a wfncodesign checkpoint or a third-party state_dict, "
                         "e.g. ../shared/data/pretrained/resnet20-12fca82f.th) with the model's fine-tuning recipe")
-    p.add_argument("--epochs", type=int, default=None, help="epochs (default: the model's recipe)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default: recipe)")
-    p.add_argument("--batch-size", type=int, default=None)
     add_device_arg(p)
     p.add_argument("--out", required=True, help="checkpoint path (.pt)")
+    add_settings_arguments(p, Recipe, "recipe options", default_text="the model's recipe, with --init its fine-tuning recipe")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     splits = load_dataset(args.data, args.data_dir, seed=args.seed)
-    config = TrainConfig.for_model(args.model, finetune=args.init is not None, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                                   seed=args.seed, device=args.device)
+    config = TrainConfig.for_model(args.model, finetune=args.init is not None, seed=args.seed, device=args.device,
+                                   **given_options(Recipe, args))
     result = train_model(args.model, splits, config, init=args.init)
     metrics = {"val_accuracy": result.val_accuracy, "test_accuracy": result.test_accuracy,
                "train_seconds": result.seconds}
     extra = {"init": str(args.init)} if args.init else None
-    save_checkpoint(args.out, result.model, args.model, args.data, metrics, vars(config), extra)
+    save_checkpoint(args.out, result.model, args.model, args.data, metrics, config.to_dict(), extra)
     print(f"{args.model} on {args.data}: test accuracy {100 * result.test_accuracy:.2f} % "
-          f"(val {100 * result.val_accuracy:.2f} %), {config.epochs} epochs, {result.seconds:.1f} s -> {args.out}")
+          f"(val {100 * result.val_accuracy:.2f} %), {config.recipe.epochs} epochs, {result.seconds:.1f} s -> {args.out}")
     return 0

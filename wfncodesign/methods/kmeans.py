@@ -35,16 +35,14 @@ from compress.training.pruning import PRUNE_SCOPES, PruneMask, magnitude_keep_ma
 from compress.training.retrain import evaluate, select_device, seed_everything, train_epoch
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
+from wfncodesign.settings import project
 
 
-@dataclass
-class KMeansSettings:
-    """Settings of the ``kmeans`` method (defaults: one-shot per-layer sharing, linear init)."""
+@dataclass(frozen=True)
+class KMeansSettings(KMeansConfig):
+    """Settings of the ``kmeans`` method: :class:`KMeansConfig`'s sharing options, then pruning and
+    centroid fine-tuning (defaults: one-shot per-layer sharing, linear init)."""
 
-    k: int = field(default=32, metadata={"help": "clusters per layer (per network with --no-per-layer); pruned zeros come on top; a layer with fewer distinct weights gets one per value"})
-    per_layer: bool = field(default=True, metadata={"help": "one k-means per layer as Deep Compression (else one for the network)"})
-    init: str = field(default="linear", metadata={"help": "centroid initialisation", "choices": INITS})
-    max_iter: int = field(default=1000, metadata={"help": "k-means iteration limit"})
     prune: float = field(default=0.0, metadata={"help": "fraction of weights pruned by magnitude before sharing"})
     prune_scope: str = field(default="global", metadata={"help": "one magnitude threshold for the network, or the same fraction per layer",
                                                         "choices": PRUNE_SCOPES})
@@ -58,7 +56,7 @@ class KMeansSettings:
     momentum: float = field(default=0.0, metadata={"help": "SGD momentum of the shared values"})
 
     def __post_init__(self) -> None:
-        KMeansConfig(self.k, self.per_layer, self.init, self.max_iter)  # validates k, init, max_iter
+        super().__post_init__()  # validates k, init, max_iter
         for f in (self.prune, *self.prune_layers):
             if not 0.0 <= f < 1.0:
                 raise WfnError(f"prune fraction {f}: must lie in [0, 1)")
@@ -166,8 +164,7 @@ class KMeansMethod(Method):
             target.model.to(device)  # masks and centroid tuning live where the parameters are
         run = _Run(target, device, target.splits.loaders(target.batch_size, target.seed) if has_data else None)
         flat, keep = _prune(settings, run)
-        config = KMeansConfig(settings.k, settings.per_layer, settings.init, settings.max_iter, target.seed)
-        sharing = share_kmeans(flat, config, keep)
+        sharing = share_kmeans(flat, project(settings, KMeansConfig, seed=target.seed), keep)
         if target.model is not None:
             flat.with_values(sharing.decode()).write_to_model(target.model)
         run.history.append({"phase": "kmeans", "epoch": 0, "shared_values": sharing.codebook.k,

@@ -23,20 +23,14 @@ from compress.sharing.scoring import ValidationScorer, materialise
 from compress.sharing.uniform_bins import merge_neighbours, uniform_bins
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
+from wfncodesign.settings import project
 
 
-@dataclass
-class MoeaSettings:
-    """Settings of the ``moea`` method (NSGA-II defaults from arXiv:2501.03095)."""
+@dataclass(frozen=True)
+class MoeaSettings(NsgaConfig):
+    """Settings of the ``moea`` method: :class:`NsgaConfig`'s search (arXiv:2501.03095's defaults),
+    then the neighbour merge and the choice of the output."""
 
-    population: int = field(default=100, metadata={"help": "NSGA-II population size"})
-    generations: int = field(default=30, metadata={"help": "NSGA-II generations"})
-    k_min: int = field(default=2, metadata={"help": "smallest number of uniform bins searched"})
-    k_max: int = field(default=1024, metadata={"help": "largest number of uniform bins searched"})
-    crossover_prob: float = field(default=0.9, metadata={"help": "SBX crossover probability"})
-    crossover_eta: float = field(default=15.0, metadata={"help": "SBX distribution index"})
-    mutation_prob: float = field(default=0.9, metadata={"help": "polynomial mutation probability"})
-    mutation_eta: float = field(default=20.0, metadata={"help": "polynomial mutation distribution index"})
     merge: bool = field(default=True, metadata={"help": "merge neighbouring bins of the best front points"})
     merge_passes: int = field(default=1, metadata={"help": "left-to-right merge scans per front point"})
     tolerance: float = field(default=0.005, metadata={
@@ -45,6 +39,7 @@ class MoeaSettings:
     eval_batch_size: int = field(default=5000, metadata={"help": "validation batch size of each accuracy evaluation"})
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not 0.0 <= self.tolerance <= 1.0:
             raise WfnError(f"tolerance={self.tolerance}: an accuracy fraction in [0, 1]")
         if self.max_merge < 1 or self.merge_passes < 1 or self.eval_batch_size < 1:
@@ -52,8 +47,7 @@ class MoeaSettings:
 
     def nsga(self, seed: int) -> NsgaConfig:
         """The NSGA-II configuration of these settings with ``seed``."""
-        return NsgaConfig(self.population, self.generations, self.k_min, self.k_max, self.crossover_prob,
-                          self.crossover_eta, self.mutation_prob, self.mutation_eta, seed)
+        return project(self, NsgaConfig, seed=seed)
 
 
 def _merge_front(values, front: pd.DataFrame, scorer, tester, settings: MoeaSettings, floor: float):
@@ -87,7 +81,7 @@ class MoeaMethod(Method):
 
     def run(self, settings: MoeaSettings, target: FixTarget) -> FixOutcome:
         model, splits = target.require_data(self.name)
-        config = settings.nsga(target.seed)  # validates before any expensive work
+        config = settings.nsga(target.seed)
         device = select_device(target.device)
         values = target.flat.values
         scorer = ValidationScorer(model, target.flat, materialise(splits.val, settings.eval_batch_size, device), device)

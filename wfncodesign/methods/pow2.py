@@ -17,78 +17,67 @@ import numpy as np
 import pandas as pd
 
 from compress import metrics
-from compress.pow2.inq import INQ_PORTIONS, IncrementalQuantizer, InqConfig
-from compress.pow2.levels import CLIPS, ROUNDINGS, LevelConfig, fix_one_shot
+from compress.pow2.inq import IncrementalQuantizer, InqConfig
+from compress.pow2.levels import SHARES, LevelConfig, fix_one_shot
 from compress.training.retrain import evaluate, select_device
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
+from wfncodesign.settings import borrow, project
 
 
-@dataclass
+@dataclass(frozen=True)
 class RetrainSettings:
-    """INQ's schedule and retraining options, shared by ``pow2`` and ``apot``."""
+    """INQ's schedule and retraining options (:class:`InqConfig`'s), shared by ``pow2`` and ``apot``."""
 
-    rounding: str = field(default="paper", metadata={
-        "help": "paper: INQ's rule (nearest level, linear domain); log: nearest in the log domain",
-        "choices": ROUNDINGS})
-    portions: tuple[float, ...] = field(default=INQ_PORTIONS, metadata={
-        "help": "accumulated fractions of each layer fixed per INQ step (paper: 0.5,0.75,0.875,1.0)"})
-    epochs_per_step: int = field(default=2, metadata={"help": "retraining epochs between INQ steps"})
-    optimizer: str = field(default="sgd", metadata={"help": "retraining optimiser (paper: sgd)",
-                                                    "choices": ("sgd", "adam")})
-    lr: float = field(default=0.01, metadata={"help": "retraining learning rate"})
-    momentum: float = field(default=0.9, metadata={"help": "SGD momentum (paper: 0.9)"})
-    weight_decay: float = field(default=5e-4, metadata={"help": "weight decay (paper: 0.0005)"})
+    rounding: str = borrow(LevelConfig, "rounding")
+    portions: tuple[float, ...] = borrow(InqConfig, "portions")
+    epochs_per_step: int = borrow(InqConfig, "epochs_per_step")
+    optimizer: str = borrow(InqConfig, "optimizer")
+    lr: float = borrow(InqConfig, "lr")
+    momentum: float = borrow(InqConfig, "momentum")
+    weight_decay: float = borrow(InqConfig, "weight_decay")
 
     def levels(self, train: bool) -> LevelConfig:
         """The level set these settings describe (``train``: whether INQ retrains)."""
         raise NotImplementedError
 
-    def inq(self, target: FixTarget) -> InqConfig:
-        """The INQ configuration for ``target``."""
-        return InqConfig(portions=self.portions, epochs_per_step=self.epochs_per_step, optimizer=self.optimizer,
-                         lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay,
-                         seed=target.seed, device=target.device, levels=self.levels(True))
+    def inq(self, target: FixTarget | None = None) -> InqConfig:
+        """The INQ configuration for ``target`` (its seed and device; defaults without one)."""
+        run = {} if target is None else {"seed": target.seed, "device": target.device}
+        return project(self, InqConfig, levels=self.levels(True), **run)
 
     def __post_init__(self) -> None:
         # Validate now (bad bit width, schedule, ...) so the error comes before any work.
         self.levels(False)
-        InqConfig(portions=self.portions, epochs_per_step=self.epochs_per_step, optimizer=self.optimizer,
-                  lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay, levels=self.levels(True))
+        self.inq()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Pow2Settings(RetrainSettings):
     """Options of ``pow2``."""
 
-    bits: int = field(default=5, metadata={
-        "help": "bit width b >= 2: levels 0 and +-2^n for n = n1+1-2^(b-2) .. n1 (INQ's 5 bits: 17 values)"})
+    bits: int = borrow(LevelConfig, "bits")
     share: str = field(default="auto", metadata={
         "help": "layer: INQ's levels per layer (n1 from each layer's max); network: one set for all "
                 "layers; auto: layer when retraining, network when one-shot",
-        "choices": ("auto", "layer", "network")})
+        "choices": ("auto", *SHARES)})
 
     def levels(self, train: bool) -> LevelConfig:
         share = ("layer" if train else "network") if self.share == "auto" else self.share
-        return LevelConfig(kind="pow2", bits=self.bits, share=share, rounding=self.rounding)
+        return project(self, LevelConfig, kind="pow2", share=share)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ApotSettings(RetrainSettings):
     """Options of ``apot``."""
 
-    bits: int = field(default=4, metadata={
-        "help": "bit width b >= 2 (1 sign bit): 2^(b-1) magnitudes, each a sum of `terms` powers of two"})
-    terms: int = field(default=2, metadata={"help": "additive power-of-two terms per level (paper: 2)"})
-    clip: str = field(default="mse", metadata={
-        "help": "clipping threshold alpha: mse (least squared error over 0.30..1.00 x max|w|) or max",
-        "choices": CLIPS})
-    share: str = field(default="layer", metadata={
-        "help": "layer: per-layer clipping and scale (APoT); network: one for all layers",
-        "choices": ("layer", "network")})
+    bits: int = borrow(LevelConfig, "bits", default=4,
+                       help="bit width b >= 2 (1 sign bit): 2^(b-1) magnitudes, each a sum of `terms` powers of two")
+    terms: int = borrow(LevelConfig, "terms")
+    clip: str = borrow(LevelConfig, "clip")
+    share: str = borrow(LevelConfig, "share", help="layer: per-layer clipping and scale (APoT); network: one for all layers")
 
     def levels(self, train: bool) -> LevelConfig:
-        return LevelConfig(kind="apot", bits=self.bits, share=self.share, rounding=self.rounding,
-                           terms=self.terms, clip=self.clip)
+        return project(self, LevelConfig, kind="apot")
 
 
 class _LevelMethod(Method):

@@ -5,11 +5,11 @@ weights with the total encoded size (``FixOutcome.encoded_bytes``); the codebook
 decoded values are not drawn from a small shared set.  Neither retrains.  ``jpeg`` is the
 published experiment (:mod:`compress.transform.jpeg`): each tensor must be a stack of H x W images (the mlp's
 ``1.weight``: ``--include 1.weight``); ``dct`` (:mod:`compress.transform.dct`) takes any tensor.
+Each method's settings are its codec's configuration (:class:`~compress.transform.jpeg.JpegConfig`,
+:class:`~compress.transform.dct.DctConfig`).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -19,47 +19,6 @@ from compress.transform import jpeg
 from compress.transform.filters import filter_images
 from compress.params import FlatParams
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
-
-
-@dataclass
-class JpegSettings:
-    """Options of ``jpeg``."""
-
-    quality: int = field(default=20, metadata={"help": "JPEG quality 1..100 (the experiment: 20)"})
-    layout: str = field(default="filters", metadata={
-        "help": "filters: one JPEG per image (the experiment); tiled: all images of a tensor in one JPEG",
-        "choices": jpeg.LAYOUTS})
-    scale: str = field(default="filter", metadata={
-        "help": "8-bit mapping by each image's min/max (filter) or the tensor's (layer); float32 side info",
-        "choices": jpeg.SCALES})
-    optimize: bool = field(default=False, metadata={"help": "optimal Huffman tables (libjpeg optimize)"})
-    image_shape: tuple[int, ...] = field(default=(28, 28), metadata={"help": "H,W of one filter image"})
-
-    def __post_init__(self) -> None:
-        self.config()
-
-    def config(self) -> jpeg.JpegConfig:
-        """The codec configuration."""
-        return jpeg.JpegConfig(self.quality, self.layout, self.scale, self.optimize, tuple(self.image_shape))
-
-
-@dataclass
-class DctSettings:
-    """Options of ``dct``."""
-
-    step: float = field(default=0.25, metadata={"help": "quantiser step relative to each tensor's RMS"})
-    block: int = field(default=8, metadata={"help": "DCT block size B (B x B blocks; 1 = no transform)"})
-    table: str = field(default="flat", metadata={"help": "quantisation table: flat, or jpeg (8x8 only)",
-                                                 "choices": dct.TABLES})
-    image_shape: tuple[int, ...] = field(default=(), metadata={
-        "help": "H,W to code each tensor as a stack of filter images (e.g. 28,28); empty: rows x rest matrix"})
-
-    def __post_init__(self) -> None:
-        self.config()
-
-    def config(self) -> dct.DctConfig:
-        """The codec configuration."""
-        return dct.DctConfig(self.step, self.block, self.table, tuple(self.image_shape))
 
 
 def tensors(flat: FlatParams) -> list[np.ndarray]:
@@ -95,10 +54,9 @@ class JpegMethod(Method):
 
     name = "jpeg"
     summary = "JPEG of each 28x28 filter image (the published experiment) or one tiled JPEG per tensor"
-    Settings = JpegSettings
+    Settings = jpeg.JpegConfig
 
-    def run(self, settings: JpegSettings, target: FixTarget) -> FixOutcome:
-        config = settings.config()
+    def run(self, config: jpeg.JpegConfig, target: FixTarget) -> FixOutcome:
         names = target.flat.names
         check_tileable(target.flat, config.image_shape)
         encoded = [jpeg.encode_tensor(t, config, name) for name, t in zip(names, tensors(target.flat))]
@@ -115,10 +73,9 @@ class DctMethod(Method):
 
     name = "dct"
     summary = "block DCT with one quantisation table and ANS entropy coding (any tensor shape)"
-    Settings = DctSettings
+    Settings = dct.DctConfig
 
-    def run(self, settings: DctSettings, target: FixTarget) -> FixOutcome:
-        config = settings.config()
+    def run(self, config: dct.DctConfig, target: FixTarget) -> FixOutcome:
         names, arrays = target.flat.names, tensors(target.flat)
         if config.image_shape:
             check_tileable(target.flat, config.image_shape)

@@ -21,37 +21,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compress.wfn.fixer import DEFAULT_SCHEDULE, WeightFixer, WFNConfig
+from compress.wfn.fixer import WeightFixer, WFNConfig
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
+from wfncodesign.settings import project
 
 
-@dataclass
-class WfnSettings:
-    """Options of ``wfncodesign fix --method wfn`` (each becomes ``--option-name``)."""
+@dataclass(frozen=True)
+class WfnSettings(WFNConfig):
+    """Options of ``wfncodesign fix --method wfn``: :class:`WFNConfig`'s (each becomes
+    ``--option-name``) and the pricing datapath of hardware-aware fixing."""
 
-    delta: float = field(default=0.01, metadata={"help": "final relative tolerance; step t uses delta*max(1, T-t)"})
-    schedule: tuple[float, ...] = field(default=DEFAULT_SCHEDULE, metadata={
-        "help": "cumulative fractions fixed after each step, increasing, ending at 1.0"})
-    epochs_per_step: int = field(default=3, metadata={"help": "retraining epochs between fixing steps"})
-    gamma0: float = field(default=2.0**-7, metadata={"help": "weights with |w| below this are pruned to zero"})
-    max_order: int = field(default=10, metadata={
-        "help": "highest order: a codebook value is a sum of at most max_order+1 signed powers of two"})
-    reuse_values: bool = field(default=False, metadata={
-        "help": "offer values already in use as candidates in later steps"})
-    gamma: float = field(default=0.4, metadata={"help": "regulariser share of the cross-entropy (0: off)"})
-    tau: float = field(default=0.05, metadata={"help": "temperature of the regulariser's softmin attention"})
-    lr: float = field(default=2e-5, metadata={"help": "Adam learning rate of the retraining (fresh each step)"})
-    grad_clip: float | None = field(default=0.5, metadata={"help": "gradient-norm clip (none: off)"})
     cost_datapath: str | None = field(default=None, metadata={
         "help": "hardware-aware fixing: price candidates on this datapath (e.g. shift_add; none: plain WFN)"})
-    cost_exponent: float = field(default=0.0, metadata={
-        "help": "lambda: price ceiling (mean usage / usage)**lambda per layer, choice by popularity / "
-                "price**lambda (0: plain WFN)"})
     cost_bits: int = field(default=8, metadata={"help": "activation width of the pricing datapath"})
 
     def __post_init__(self) -> None:
-        self.config()  # validate now, with the fixer's own messages
+        super().__post_init__()  # the fixer's own checks and messages
         if self.cost_exponent > 0 and self.cost_datapath is None:
             raise WfnError(f"cost_exponent {self.cost_exponent} needs cost_datapath (e.g. shift_add) to price values")
         if self.cost_datapath is not None:
@@ -60,11 +46,8 @@ class WfnSettings:
             parse_datapath(self.cost_datapath, self.cost_bits)
 
     def config(self, seed: int = 0) -> WFNConfig:
-        """The :class:`WFNConfig` these settings stand for."""
-        return WFNConfig(delta=self.delta, schedule=self.schedule, epochs_per_step=self.epochs_per_step,
-                         gamma0=self.gamma0, max_order=self.max_order, reuse_values=self.reuse_values,
-                         reg_gamma=self.gamma, tau=self.tau, lr=self.lr, grad_clip=self.grad_clip,
-                         cost_exponent=self.cost_exponent, seed=seed)
+        """The plain :class:`WFNConfig` of these settings with ``seed`` (what the fixer checkpoints)."""
+        return project(self, WFNConfig, seed=seed)
 
 
 @register

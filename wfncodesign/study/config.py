@@ -14,7 +14,8 @@ Layout (see ``studies/*.toml`` for complete examples)::
 
     [[models]]                         # one baseline per model and seed, trained once or loaded
     name = "mlp"
-    epochs = 6                         # optional overrides of the model's recipe (lr, batch_size)
+    epochs = 6                         # optional overrides of the model's Recipe (lr, optimizer,
+                                       # weight_decay, momentum, batch_size)
     checkpoint = "path.pt"             # optional: load instead of training (relative to this file)
 
     [[methods]]                        # each entry expands to the Cartesian product of its grid
@@ -36,18 +37,18 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from wfncodesign.data import DATASETS
 from wfncodesign.errors import WfnError
 from wfncodesign.methods import METHODS, get_method
-from wfncodesign.models import MODELS, get_spec
-from wfncodesign.settings import settings_from_mapping, settings_to_dict
+from wfncodesign.models import MODELS, Recipe, get_spec
+from wfncodesign.settings import settings_from_mapping, settings_to_dict, settings_values
 
 TOP_KEYS = {"name", "description", "dataset", "data_dir", "seeds", "device", "models", "methods", "hardware"}
-MODEL_KEYS = {"name", "epochs", "lr", "batch_size", "checkpoint", "init", "epoch_samples"}
+MODEL_KEYS = {"name", "checkpoint", "init", "epoch_samples", *(f.name for f in fields(Recipe))}
 METHOD_KEYS = {"method", "label", "settings", "grid", "models", "include", "exclude"}
 HARDWARE_KEYS = {"datapaths", "bits", "accelerators", "weight_coding"}
 
@@ -67,13 +68,12 @@ def _expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """A baseline: registry name, recipe overrides, a checkpoint to load instead of training, or
-    pretrained weights (``init``) to fine-tune from with the model's fine-tuning recipe."""
+    """A baseline: registry name, overrides of its :class:`Recipe` (field -> value), a checkpoint to
+    load instead of training, or pretrained weights (``init``) to fine-tune from with the model's
+    fine-tuning recipe."""
 
     name: str
-    epochs: int | None = None
-    lr: float | None = None
-    batch_size: int | None = None
+    recipe: dict[str, Any] = field(default_factory=dict)
     checkpoint: Path | None = None
     init: Path | None = None
     epoch_samples: int | None = None  # training images per epoch, baseline and retraining (None: all)
@@ -81,8 +81,8 @@ class ModelEntry:
     @property
     def key(self) -> str:
         """What distinguishes this baseline from the recipe's (empty when nothing does)."""
-        parts = [f"{k}={v}" for k, v in (("epochs", self.epochs), ("lr", self.lr), ("batch_size", self.batch_size),
-                                          ("checkpoint", self.checkpoint), ("init", self.init),
+        parts = [f"{f.name}={self.recipe[f.name]}" for f in fields(Recipe) if f.name in self.recipe]
+        parts += [f"{k}={v}" for k, v in (("checkpoint", self.checkpoint), ("init", self.init),
                                           ("epoch_samples", self.epoch_samples)) if v is not None]
         return ",".join(parts)
 
@@ -194,15 +194,16 @@ def _parse_model(m: Any, dataset: str, base_dir: Path, where: str) -> ModelEntry
         raise WfnError(f"{where}: give either checkpoint (use as is) or init (fine-tune from), not both")
     if dataset not in spec.datasets:
         raise WfnError(f"{where}: model {name!r} does not fit dataset {dataset!r}; it fits {list(spec.datasets)}")
-    return ModelEntry(
-        name=name,
-        epochs=_expect(m["epochs"], int, f"{where}.epochs") if "epochs" in m else None,
-        lr=float(_expect(m["lr"], (int, float), f"{where}.lr")) if "lr" in m else None,
-        batch_size=_expect(m["batch_size"], int, f"{where}.batch_size") if "batch_size" in m else None,
-        checkpoint=_resolve(base_dir, m.get("checkpoint")),
-        init=_resolve(base_dir, m.get("init")),
-        epoch_samples=_positive_int(m, "epoch_samples", where),
-    )
+    own = ("name", "checkpoint", "init", "epoch_samples")
+    given = settings_values(Recipe, {k: v for k, v in m.items() if k not in own}, where)
+    overrides = {f.name: given[f.name] for f in fields(Recipe) if f.name in given}  # in the recipe's order
+    base = spec.finetune if "init" in m and spec.finetune else spec.recipe
+    try:
+        replace(base, **overrides)  # the recipe it trains with is valid before anything runs
+    except WfnError as exc:
+        raise WfnError(f"{where}: {exc}") from None
+    return ModelEntry(name=name, recipe=overrides, checkpoint=_resolve(base_dir, m.get("checkpoint")),
+                      init=_resolve(base_dir, m.get("init")), epoch_samples=_positive_int(m, "epoch_samples", where))
 
 
 def _positive_int(table: Mapping[str, Any], key: str, where: str) -> int | None:

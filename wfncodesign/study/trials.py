@@ -54,11 +54,15 @@ class TrialContext:
     threads: int = 1
 
 
+# Short names of recipe fields in a baseline's file name (these three kept from before the others).
+_SHORT = {"epochs": "e", "lr": "lr", "batch_size": "b"}
+
+
 def baseline_path(out: Path, entry: ModelEntry, seed: int) -> Path:
     """Where the study keeps the baseline of ``entry`` trained with ``seed`` (recipe overrides in the name)."""
-    suffix = "".join(f"-{k}{v}" for k, v in (("e", entry.epochs), ("lr", entry.lr), ("b", entry.batch_size),
-                                              ("from-", entry.init and entry.init.stem),
-                                              ("n", entry.epoch_samples)) if v is not None)
+    named = [(_SHORT.get(k, k), v) for k, v in entry.recipe.items()]
+    named += [("from-", entry.init and entry.init.stem), ("n", entry.epoch_samples)]
+    suffix = "".join(f"-{k}{v}" for k, v in named if v is not None)
     return out / "baselines" / f"{entry.name}-seed{seed}{suffix}.pt"
 
 
@@ -79,14 +83,14 @@ def prepare_baselines(config: StudyConfig, out: Path, echo: Callable[[str], None
             path = baseline_path(out, entry, seed)
             if not path.is_file():
                 splits = model_splits(config, entry, seed)
-                tc = TrainConfig.for_model(entry.name, finetune=entry.init is not None, epochs=entry.epochs,
-                                           lr=entry.lr, batch_size=entry.batch_size, seed=seed, device=config.device)
+                tc = TrainConfig.for_model(entry.name, finetune=entry.init is not None, seed=seed,
+                                           device=config.device, **entry.recipe)
                 start = f" from {entry.init.name}" if entry.init else ""
-                echo(f"training baseline {entry.name}{start} (seed {seed}, {tc.epochs} epochs) on {config.dataset}")
+                echo(f"training baseline {entry.name}{start} (seed {seed}, {tc.recipe.epochs} epochs) on {config.dataset}")
                 result = train_model(entry.name, splits, tc, verbose=False, init=entry.init)
                 save_checkpoint(path, result.model, entry.name, config.dataset,
                                 {"test_accuracy": result.test_accuracy, "val_accuracy": result.val_accuracy},
-                                {k: v for k, v in vars(tc).items()})
+                                tc.to_dict())
                 echo(f"baseline {entry.name}: test accuracy {100 * result.test_accuracy:.2f} %")
             paths[(entry.name, seed)] = path
     return paths
