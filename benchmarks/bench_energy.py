@@ -109,9 +109,9 @@ def main() -> None:
     print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
     stats = analyse_weights(layers)
     rep = energy_report(layers, simulate(layers, config), stats, Datapath("shift_add", 8), memory_sizes(config))
-    tot = rep.iloc[-1]
-    print(f"shift_add-int8 energy per inference: {tot['total_pJ'] * 1e-6:.1f} uJ "
-          f"(arithmetic {tot['arithmetic_pJ'] * 1e-6:.1f}, DRAM {tot['dram_pJ'] * 1e-6:.1f})")
+    tot = rep.totals
+    print(f"shift_add-int8 energy per inference: {tot.total_pj * 1e-6:.1f} uJ "
+          f"(arithmetic {tot.components_pj['arithmetic'] * 1e-6:.1f}, DRAM {tot.components_pj['dram'] * 1e-6:.1f})")
 
 
 if __name__ == "__main__":

@@ -67,12 +67,12 @@ def main() -> int:
     config, layers = read_scalesim_cfg(cfg_path), read_topology_csv(STUDY / "resnet18.csv")
 
     start = time.perf_counter()
-    frame = simulate(layers, config)
+    result = simulate(layers, config)
     first = time.perf_counter() - start
     whole = best_time(lambda: simulate(layers, config), args.repeats)
     timed = dataclasses.replace(config, dram_bandwidth=16)
     whole_simpy = best_time(lambda: simulate(layers, timed), max(1, args.repeats // 2))
-    total = frame.iloc[-1]
+    total = result.totals
     print(f"ResNet-18 (SCALE-Sim topology, {len(layers)} layers), {config.dataflow} {config.rows}x{config.cols}, "
           f"64 KB buffers, CALC bandwidth")
     print(f"  hwsim first call (Numba compile or cache load):       {first:8.3f} s wall")

@@ -1,7 +1,9 @@
 """hwsim: a model of multiplier-free accelerator datapaths and memory traffic.
 
 Knows numpy, numba, simpy and pandas; nothing of compression methods.  It receives layers, weight
-tensors and codebook values as arrays and returns cycles, accesses and energy as DataFrames.
+tensors and codebook values as arrays and returns cycles, accesses and energy as typed results
+(:class:`SimulationResult`, :class:`EnergyReport`: per-layer columns, totals as fields, ``.to_frame()``
+for tables).
 
 Part 1, the array and memory model: :class:`Layer` (and :func:`layers_from_torch`,
 :func:`read_topology_csv`), :class:`ArrayConfig` (and :func:`read_scalesim_cfg`), and
@@ -14,6 +16,8 @@ by each value), the weight statistics of a network (:func:`analyse_weights`, Num
 """
 
 from hwsim.array.config import ArrayConfig, read_layout_csv, read_scalesim_cfg
+from hwsim.array.result import SimulationResult, SimulationTotals
+from hwsim.energy.result import COMPONENTS, EnergyReport, EnergyTotals
 from hwsim.energy.datapath import Datapath, price
 from hwsim.energy.report import energy_report, memory_sizes
 from hwsim.errors import HwsimError
@@ -24,6 +28,7 @@ from hwsim.array.simulate import simulate
 from hwsim.energy.tables import TechTable, default_table, load_table
 from hwsim.workload.weightstats import analyse_weights
 
-__all__ = ["ArrayConfig", "Datapath", "HwsimError", "Layer", "TechTable", "analyse_weights", "capture_layers", "default_table",
+__all__ = ["COMPONENTS", "ArrayConfig", "Datapath", "EnergyReport", "EnergyTotals", "HwsimError", "Layer",
+           "SimulationResult", "SimulationTotals", "TechTable", "analyse_weights", "capture_layers", "default_table",
            "energy_report", "layers_from_torch", "load_table", "memory_sizes", "price", "read_layout_csv",
            "read_report", "read_scalesim_cfg", "read_topology_csv", "report_tables", "report_text", "simulate"]

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from hwsim.energy.datapath import Datapath
-from hwsim.energy.report import COMPONENTS
+from hwsim.energy.result import COMPONENTS
 from wfncodesign.cli import main
 from wfncodesign.energy import activation_zero_fractions, model_energy
 from wfncodesign.models import build_model
@@ -84,8 +84,8 @@ def test_calibration_measures_activation_zeros(mnist_subset):
     dp = Datapath("shift_add", 8, gate_zero_activations=True)
     gated = model_energy(model, (1, 28, 28), dp, calibration=images).report
     dense = model_energy(model, (1, 28, 28), dp).report
-    assert gated["act_zero_fraction"].iloc[3] == pytest.approx(z["7"])
-    assert gated["arithmetic_pJ"].iloc[-1] < dense["arithmetic_pJ"].iloc[-1]
+    assert gated.column("act_zero_fraction")[3] == pytest.approx(z["7"])
+    assert gated.totals.components_pj["arithmetic"] < dense.totals.components_pj["arithmetic"]
 
 
 def test_price_command(capsys):

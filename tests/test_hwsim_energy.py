@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from hwsim.array.simulate import simulate
 from hwsim.array.config import ArrayConfig
 from hwsim.energy.datapath import KINDS, Datapath, price
-from hwsim.energy.report import ARITH_KINDS, COMPONENTS, check_workload, component_summary, energy_report, memory_sizes
+from hwsim.energy.report import ARITH_KINDS, check_workload, component_summary, energy_report, memory_sizes
+from hwsim.energy.result import COMPONENTS
 from hwsim.errors import HwsimError
 from hwsim.workload.layers import Layer
 from hwsim.workload.weightstats import analyse_weights
@@ -36,24 +37,28 @@ def _report(layers, dp, config=CONFIG, **kw):
     return energy_report(layers, simulate(layers, config), stats, dp, memory_sizes(config), **kw)
 
 
-def _check_sums(rep):
+def _check_sums(report):
+    rep = report.to_frame()
     comp = rep[[f"{k}_pJ" for k in COMPONENTS]].sum(axis=1)
     np.testing.assert_allclose(comp, rep["total_pJ"], rtol=1e-12)
     arith = rep[[f"{k}_pJ" for k in ARITH_KINDS]].sum(axis=1)
     np.testing.assert_allclose(arith, rep["arithmetic_pJ"], rtol=1e-12)
-    body, tot = rep.iloc[:-1], rep.iloc[-1]
-    np.testing.assert_allclose(body["total_pJ"].sum(), tot["total_pJ"], rtol=1e-12)
+    tot = report.totals
+    np.testing.assert_allclose(report.column("total_pJ").sum(), tot.total_pj, rtol=1e-12)
+    np.testing.assert_allclose(rep["total_pJ"].iloc[-1], tot.total_pj, rtol=1e-12)
+    np.testing.assert_allclose(sum(tot.components_pj.values()), tot.total_pj, rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_components_sum_to_total(kind):
     values = POW2 if kind == "shift" else TWO_TERMS
-    rep = _report(_layers(np.random.default_rng(0), values), Datapath(kind, 8))
-    assert list(rep["layer"]) == ["conv1", "fc1", "total"]
-    _check_sums(rep)
+    report = _report(_layers(np.random.default_rng(0), values), Datapath(kind, 8))
+    rep = report.to_frame()
+    assert list(rep["layer"]) == ["conv1", "fc1", "total"] and report.layers == ("conv1", "fc1")
+    _check_sums(report)
     assert (rep[[f"{k}_pJ" for k in COMPONENTS]] >= 0).all().all() and (rep["total_pJ"] > 0).all()
-    s = component_summary(rep)
-    assert s["total"].iloc[0] == pytest.approx(rep["total_pJ"].iloc[-1] * 1e-6)
+    s = component_summary(report)
+    assert s["total"].iloc[0] == pytest.approx(report.totals.total_pj * 1e-6)
 
 
 @settings(max_examples=15)
@@ -70,11 +75,14 @@ def test_properties_over_random_networks(seed, kind, gw, ga, encoding, dataflow)
     _check_sums(rep)
     # Gating never raises energy.
     ungated = _report(layers, Datapath(kind, 8), config, weight_encoding=encoding, act_zero=zeros)
-    assert (rep["total_pJ"] <= ungated["total_pJ"] * (1 + 1e-12)).all()
+    assert (rep.column("total_pJ") <= ungated.column("total_pJ") * (1 + 1e-12)).all()
+    assert rep.totals.total_pj <= ungated.totals.total_pj * (1 + 1e-12)
     # Doubling the batch doubles the arithmetic energy.
     double = _report(_layers(np.random.default_rng(seed), values, n=2), dp, config, weight_encoding=encoding,
                      act_zero=zeros)
-    np.testing.assert_allclose(double["arithmetic_pJ"], 2 * rep["arithmetic_pJ"], rtol=1e-12)
+    np.testing.assert_allclose(double.column("arithmetic_pJ"), 2 * rep.column("arithmetic_pJ"), rtol=1e-12)
+    np.testing.assert_allclose(double.totals.components_pj["arithmetic"], 2 * rep.totals.components_pj["arithmetic"],
+                               rtol=1e-12)
 
 
 def test_shift_add_equals_shift_when_every_weight_is_a_power_of_two():
@@ -82,11 +90,11 @@ def test_shift_add_equals_shift_when_every_weight_is_a_power_of_two():
     nonzero = POW2[POW2 != 0]
     layers = _layers(rng, nonzero)
     a, b = _report(layers, Datapath("shift_add", 8)), _report(layers, Datapath("shift", 8))
-    np.testing.assert_allclose(a["total_pJ"], b["total_pJ"], rtol=1e-12)
+    np.testing.assert_allclose(a.to_frame()["total_pJ"], b.to_frame()["total_pJ"], rtol=1e-12)
     # With zero weights too, once the shift datapath skips them.
     layers = _layers(rng, POW2)
     a, b = _report(layers, Datapath("shift_add", 8)), _report(layers, Datapath("shift", 8, gate_zero_weights=True))
-    np.testing.assert_allclose(a["total_pJ"], b["total_pJ"], rtol=1e-12)
+    np.testing.assert_allclose(a.to_frame()["total_pJ"], b.to_frame()["total_pJ"], rtol=1e-12)
 
 
 def test_arithmetic_is_the_sum_of_the_weights_prices():
@@ -96,8 +104,8 @@ def test_arithmetic_is_the_sum_of_the_weights_prices():
         rep = _report(layers, dp)
         for i, layer in enumerate(layers):
             outputs = layer.n * layer.out_h * layer.out_w
-            assert rep["arithmetic_pJ"].iloc[i] == pytest.approx(outputs * price(layer.weight, dp).sum())
-        assert rep["mults"].iloc[-1] == (sum(layer.macs for layer in layers) if kind == "mac" else 0)
+            assert rep.column("arithmetic_pJ")[i] == pytest.approx(outputs * price(layer.weight, dp).sum())
+        assert rep.total("mults") == (sum(layer.macs for layer in layers) if kind == "mac" else 0)
 
 
 def test_weight_encodings_move_the_expected_bits():
@@ -106,13 +114,14 @@ def test_weight_encodings_move_the_expected_bits():
     index = _report(layers, Datapath("mac", 8), weight_encoding="index")
     entropy = _report(layers, Datapath("mac", 8), weight_encoding="entropy")
     auto = _report(layers, Datapath("mac", 8))
-    assert (dense["weight_bits"] == 8).all() and (index["weight_bits"] == 3).all()  # 7 values: 3 bits
-    assert (entropy["weight_bits"].iloc[:-1] <= 3).all()
-    assert auto.attrs["weight_encoding"] == "index"
-    assert index["bits_dram"].iloc[-1] < dense["bits_dram"].iloc[-1]
-    assert entropy["bits_sram_filter"].iloc[-1] < index["bits_sram_filter"].iloc[-1]
+    assert (dense.column("weight_bits") == 8).all() and (index.column("weight_bits") == 3).all()  # 7 values: 3 bits
+    assert dense.totals.weight_bits == 8 and index.totals.weight_bits == 3
+    assert (entropy.column("weight_bits") <= 3).all()
+    assert auto.weight_encoding == "index" and auto.to_frame().attrs["weight_encoding"] == "index"
+    assert index.total("bits_dram") < dense.total("bits_dram")
+    assert entropy.total("bits_sram_filter") < index.total("bits_sram_filter")
     # Activation traffic does not depend on how weights are stored.
-    np.testing.assert_array_equal(index["bits_sram_ifmap"], dense["bits_sram_ifmap"])
+    np.testing.assert_array_equal(index.to_frame()["bits_sram_ifmap"], dense.to_frame()["bits_sram_ifmap"])
 
 
 def test_float_weights_run_on_mac_and_are_refused_elsewhere():
@@ -123,7 +132,7 @@ def test_float_weights_run_on_mac_and_are_refused_elsewhere():
     assert stats.codebook is None
     sim = simulate(layers, CONFIG)
     rep = energy_report(layers, sim, stats, Datapath("mac", 32, number="fp"), memory_sizes(CONFIG))
-    assert rep.attrs["weight_encoding"] == "dense" and rep["weight_bits"].iloc[0] == 32
+    assert rep.weight_encoding == "dense" and rep.column("weight_bits")[0] == 32
     for kind in ("shift", "shift_add", "lut"):
         with pytest.raises(HwsimError, match="needs a codebook"):
             check_workload(stats, Datapath(kind, 8))
@@ -145,6 +154,11 @@ def test_bad_input_is_named():
     with pytest.raises(HwsimError, match="unknown DRAM kind 'sdram'"):
         energy_report(layers, sim, stats, Datapath("mac", 8), sizes, dram="sdram")
     with pytest.raises(HwsimError, match="lacks the access-count columns"):
-        energy_report(layers, sim.drop(columns=["sram_filter_reads"]), stats, Datapath("mac", 8), sizes)
+        energy_report(layers, replace(sim, per_layer={k: v for k, v in sim.per_layer.items() if k != "sram_filter_reads"}),
+                      stats, Datapath("mac", 8), sizes)
+    with pytest.raises(HwsimError, match="expected the SimulationResult"):
+        energy_report(layers, sim.to_frame(), stats, Datapath("mac", 8), sizes)
+    with pytest.raises(HwsimError, match="'act_bits' is a per-layer setting"):
+        energy_report(layers, sim, stats, Datapath("mac", 8), sizes).total("act_bits")
     with pytest.raises(HwsimError, match="cover 2 layers"):
         energy_report(layers[:1], sim, stats, Datapath("mac", 8), sizes)

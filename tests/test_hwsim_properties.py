@@ -41,7 +41,7 @@ def arrays(draw) -> ArrayConfig:
 
 
 def _row(layer: Layer, config: ArrayConfig):
-    return simulate([layer], config).iloc[0]
+    return simulate([layer], config).layer_frame().iloc[0]
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,13 +8,13 @@ import torch
 from torch import nn
 
 from hwsim import ArrayConfig, HwsimError, Layer, layers_from_torch, report_tables, simulate
-from hwsim.array.simulate import PHYSICAL, SCALESIM
+from hwsim.array.result import PHYSICAL, SCALESIM
 
 BIG = dict(ifmap_sram_kb=512, filter_sram_kb=512, ofmap_sram_kb=512)
 
 
 def one(layer: Layer, config: ArrayConfig):
-    return simulate([layer], config).iloc[0]
+    return simulate([layer], config).layer_frame().iloc[0]
 
 
 def test_when_everything_fits_each_word_crosses_dram_once():
@@ -66,16 +66,17 @@ def test_groups_run_one_after_another():
 def test_totals_row_and_columns():
     layers = [Layer("a", "conv", 1, 3, 8, 12, 12, 3, 3), Layer("b", "fc", 4, 32, 10, 1, 1, 1, 1)]
     config = ArrayConfig(8, 8, "ws", 2, 2, 2, dram_bandwidth=4)
-    frame = simulate(layers, config)
-    assert list(frame.layer) == ["a", "b", "total"]
+    result = simulate(layers, config)
+    frame = result.to_frame()
+    assert list(frame.layer) == ["a", "b", "total"] and result.layers == ("a", "b")
     for col in PHYSICAL + SCALESIM:
-        assert col in frame.columns, col
-    total = frame.iloc[-1]
+        assert col in frame.columns and result.column(col).shape == (2,), col
+    total = result.totals
     for col in ("macs", "total_cycles", "sram_ifmap_reads", "dram_ofmap_writes", "scalesim_dram_ifmap_reads"):
-        assert total[col] == frame[col].iloc[:2].sum(), col
+        assert getattr(total, col) == result.column(col).sum() == frame[col].iloc[-1], col
     assert total.utilization == pytest.approx(total.macs / (total.total_cycles * 64))
     assert frame.n.isna().iloc[-1] and frame.n.iloc[0] == 1
-    tables = report_tables(frame)
+    tables = report_tables(result)
     assert list(tables["COMPUTE_REPORT.csv"].LayerID) == [0, 1]
 
 
@@ -84,8 +85,7 @@ def test_simulates_a_torch_model_end_to_end():
     net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.Conv2d(6, 6, 3, groups=6), nn.Flatten(),
                         nn.Linear(6 * 26 * 26, 10))
     layers = layers_from_torch(net, (1, 28, 28), batch=2)
-    frame = simulate(layers, ArrayConfig(16, 8, "ws", dram_bandwidth=8))
-    rows = frame.iloc[:-1]
+    rows = simulate(layers, ArrayConfig(16, 8, "ws", dram_bandwidth=8)).layer_frame()
     assert list(rows.layer) == ["0", "2", "4"]
     assert (rows.macs.to_numpy() == [layer.macs for layer in layers]).all()
     assert (rows.dram_filter_reads >= [layer.n_weights for layer in layers]).all()
@@ -98,8 +98,9 @@ def test_errors():
     with pytest.raises(HwsimError, match="hwsim.Layer"):
         simulate(["conv"], ArrayConfig(4, 4))
     with pytest.raises(HwsimError, match="simulate"):
-        report_tables(simulate([Layer("a", "fc", 1, 2, 2, 1, 1, 1, 1)], ArrayConfig(4, 4)).drop(
-            columns="scalesim_total_cycles"))
+        report_tables(simulate([Layer("a", "fc", 1, 2, 2, 1, 1, 1, 1)], ArrayConfig(4, 4)).to_frame())
+    with pytest.raises(HwsimError, match="no column 'cycles'"):
+        simulate([Layer("a", "fc", 1, 2, 2, 1, 1, 1, 1)], ArrayConfig(4, 4)).column("cycles")
 
 
 def test_fold_averages_match_closed_form():

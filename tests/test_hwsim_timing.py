@@ -51,7 +51,7 @@ def test_bandwidth_bound_layer_stalls_and_meets_the_bound():
     layer = Layer("conv", "conv", 1, 64, 64, 28, 28, 3, 3, padding=1)
     stalls = []
     for bw in (1, 4, 16, 64):
-        row = simulate([layer], ArrayConfig(16, 16, "ws", 8, 8, 8, dram_bandwidth=bw)).iloc[0]
+        row = simulate([layer], ArrayConfig(16, 16, "ws", 8, 8, 8, dram_bandwidth=bw)).layer_frame().iloc[0]
         words = row.dram_ifmap_reads + row.dram_filter_reads + row.dram_ofmap_reads + row.dram_ofmap_writes
         assert row.total_cycles >= words / bw  # bytes / bandwidth with one-byte words
         assert row.total_cycles == row.compute_cycles + row.stall_cycles

@@ -32,13 +32,12 @@ def test_fixtures_cover_the_brief():
 def case(request):
     folder = FIXTURES / request.param
     config = read_scalesim_cfg(folder / "scale.cfg", folder / "layout.csv")
-    frame = simulate(read_topology_csv(folder / "topology.csv"), config)
-    return folder, frame
+    return folder, simulate(read_topology_csv(folder / "topology.csv"), config)
 
 
 def test_cycles_and_every_count_identical(case):
-    folder, frame = case
-    ours = report_tables(frame)
+    folder, result = case
+    ours = report_tables(result)
     for name in REPORT_FILES:
         theirs = read_report(folder / name)
         assert list(theirs.columns) == list(ours[name].columns), name
@@ -48,16 +47,16 @@ def test_cycles_and_every_count_identical(case):
 
 
 def test_report_files_byte_identical(case):
-    folder, frame = case
-    for name, table in report_tables(frame).items():
+    folder, result = case
+    for name, table in report_tables(result).items():
         assert report_text(table) == (folder / name).read_text(), f"{folder.name}/{name}"
 
 
 def test_compute_cycles_follow_the_closed_form(case):
-    folder, frame = case
+    folder, result = case
     config = read_scalesim_cfg(folder / "scale.cfg")
     R, C = config.rows, config.cols
-    layers = frame[frame.layer != "total"]
+    layers = result.layer_frame()
     per_fold = layers.t + R + C - 2 + (0 if config.dataflow == "os" else R)
     np.testing.assert_array_equal(layers.compute_cycles, layers.folds * per_fold)
     # SCALE-Sim reports the index of the last cycle: one less, plus its stalls

@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
 from hwsim.array.config import ArrayConfig
+from hwsim.array.result import SimulationResult
 from hwsim.energy.datapath import Datapath
 from hwsim.energy.report import check_workload, energy_report, memory_sizes
+from hwsim.energy.result import EnergyReport
 from hwsim.workload.capture import capture_layers, layers_from_torch
 from hwsim.workload.layers import Layer
 from hwsim.array.simulate import simulate
@@ -37,10 +38,10 @@ def default_array() -> ArrayConfig:
 
 @dataclass
 class ModelEnergy:
-    """A model's energy report (one row per layer + total), its simulation and weight statistics."""
+    """A model's energy report (per layer and total), its simulation and weight statistics."""
 
-    report: pd.DataFrame
-    simulation: pd.DataFrame
+    report: EnergyReport
+    simulation: SimulationResult
     stats: WeightStats
     layers: list[Layer]
     datapath: Datapath
@@ -91,7 +92,7 @@ def workload(model: nn.Module, input_shape: tuple[int, ...], *, batch: int = 1,
 
 
 def workload_energy(work: Workload, datapath: Datapath, config: ArrayConfig | None = None, *,
-                    simulation: pd.DataFrame | None = None, table: TechTable | None = None,
+                    simulation: SimulationResult | None = None, table: TechTable | None = None,
                     dram: str | None = None, weight_encoding: str = "auto") -> ModelEnergy:
     """Energy of ``work`` on ``datapath`` and ``config``; ``simulation``: the array simulation of
     ``work.layers`` on ``config`` when the caller has it already (it does not depend on the datapath)."""

@@ -29,12 +29,12 @@ from compress.fileio import atomic_write_text
 from compress.params import FlatParams
 from hwsim.array.config import ArrayConfig, read_scalesim_cfg
 from hwsim.energy.datapath import KINDS, Datapath, price
-from hwsim.energy.report import COMPONENTS
 from hwsim.errors import HwsimError
 from hwsim.workload.capture import capture_layers
 from hwsim.array.simulate import simulate
 from wfncodesign.energy import default_array, workload, workload_energy
 from wfncodesign.errors import WfnError
+from wfncodesign.study import columns as C
 
 DEFAULT_ACCELERATOR = "default"
 _DATAPATH = re.compile(r"^(?P<kind>[a-z_]+)(?:-(?P<number>int|fp)(?P<bits>\d+))?(?P<gated>\+gated)?$")
@@ -133,9 +133,9 @@ def _prices_table(codebook: Codebook, datapaths: dict[str, Datapath]) -> pd.Data
     table = pd.DataFrame({"value": codebook.values.astype(np.float64), "count": codebook.counts()})
     for name, dp in datapaths.items():
         try:
-            table[f"price_pj.{name}"] = price(codebook.values, dp)
+            table[C.price(name)] = price(codebook.values, dp)
         except HwsimError:
-            table[f"price_pj.{name}"] = math.nan  # a value this datapath cannot represent
+            table[C.price(name)] = math.nan  # a value this datapath cannot represent
     return table
 
 
@@ -143,10 +143,11 @@ def trial_hardware(model: nn.Module, input_shape: tuple[int, ...], hardware: Any
                    codebook: Codebook | None, trial_dir: Path) -> dict[str, Any]:
     """Energy per inference (pJ) by component on every accelerator and datapath, and cycles.
 
-    Columns: ``energy_pj.<acc>.<dp>`` (total), ``energy_pj.<acc>.<dp>.<component>``,
-    ``cycles.<acc>``, and ``hw_note.<acc>.<dp>`` where a datapath cannot run the network (a value it
-    cannot represent): those energies are NaN.  Writes ``energy_<acc>_<dp>.csv`` per pair and
-    ``codebook.csv`` (values, counts, price per datapath) into ``trial_dir``.
+    Columns (named by :mod:`wfncodesign.study.columns`): ``energy_pj.<acc>.<dp>`` (total),
+    ``energy_pj.<acc>.<dp>.<component>``, ``cycles.<acc>``, and ``hw_note.<acc>.<dp>`` where a datapath
+    cannot run the network (a value it cannot represent): those energies are NaN.  Writes
+    ``energy_<acc>_<dp>.csv`` per pair and ``codebook.csv`` (values, counts, price per datapath)
+    into ``trial_dir``.
     """
     datapaths = {name: parse_datapath(name, hardware.bits) for name in hardware.datapaths}
     accelerators = hardware.accelerators or {DEFAULT_ACCELERATOR: None}
@@ -158,21 +159,19 @@ def trial_hardware(model: nn.Module, input_shape: tuple[int, ...], hardware: Any
     for acc, table in accelerators.items():
         config = array_config(table)
         sim = simulate(work.layers, config)
-        cols[f"cycles.{acc}"] = float(sim.iloc[-1]["total_cycles"])
+        cols[C.cycles(acc)] = float(sim.totals.total_cycles)
         for name, dp in datapaths.items():
-            key = f"{acc}.{name}"
             try:
                 result = workload_energy(work, dp, config, simulation=sim, weight_encoding=encoding)
             except HwsimError as exc:
-                cols[f"energy_pj.{key}"] = math.nan
-                cols[f"hw_note.{key}"] = str(exc)
+                cols[C.energy(acc, name)] = math.nan
+                cols[C.hw_note(acc, name)] = str(exc)
                 continue
-            rep = result.report
-            total = rep[rep["layer"] == "total"].iloc[0]
-            cols[f"energy_pj.{key}"] = float(total["total_pJ"])
-            for comp in COMPONENTS:
-                cols[f"energy_pj.{key}.{comp}"] = float(total[f"{comp}_pJ"])
-            atomic_write_text(trial_dir / f"energy_{acc}_{name}.csv", rep.to_csv(index=False))
+            totals = result.report.totals
+            cols[C.energy(acc, name)] = totals.total_pj
+            for comp, pj in totals.components_pj.items():
+                cols[C.energy(acc, name, comp)] = pj
+            atomic_write_text(trial_dir / C.energy_csv(acc, name), result.report.to_frame().to_csv(index=False))
     if codebook is not None:
         atomic_write_text(trial_dir / "codebook.csv", _prices_table(codebook, datapaths).to_csv(index=False))
     return cols

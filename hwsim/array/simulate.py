@@ -1,6 +1,8 @@
-"""``simulate(layers, config)``: cycles and memory accesses of every layer, as one DataFrame.
+"""``simulate(layers, config)``: cycles and memory accesses of every layer, as a :class:`SimulationResult`.
 
-One row per layer (in order) plus a ``total`` row.  Two families of columns (elements, not bytes):
+One column per figure, one value per layer (in order), and the network's totals
+(:class:`hwsim.array.result.SimulationTotals`); ``.to_frame()`` is the same as a table, one row per
+layer plus a ``total`` row.  Two families of columns (elements, not bytes):
 
 Physical figures, for the energy model and for timing:
 
@@ -33,9 +35,9 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import pandas as pd
 
 from hwsim.array.config import ArrayConfig
+from hwsim.array.result import EDGES, GEOMETRY, SimulationResult
 from hwsim.errors import HwsimError
 from hwsim.workload.layers import Layer
 from hwsim.array.mapping import DATAFLOW_CODES, im2col, map_layers
@@ -44,28 +46,13 @@ from hwsim.array.systolic import compute_cycles, fold_averages, fold_cycles, sra
 from hwsim.array.timing import layer_cycles
 from hwsim.array.traffic import fold_traffic
 
-GEOMETRY = ["n", "c", "k", "h", "w", "r", "s", "stride", "padding", "groups", "out_h", "out_w"]
-MAPPING = ["sr", "sc", "t", "row_folds", "col_folds", "folds"]
-PHYSICAL = ["macs", "compute_cycles", "stall_cycles", "total_cycles", "utilization",
-            "sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes", "sram_ofmap_reads",
-            "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes", "dram_ofmap_reads"]
-_EDGES = [f"scalesim_{level}_{operand}_{end}" for level in ("sram", "dram")
-          for operand in ("ifmap", "filter", "ofmap") for end in ("start", "stop")]
-SCALESIM = ["scalesim_total_cycles_incl_prefetch", "scalesim_total_cycles", "scalesim_stall_cycles",
-            "scalesim_overall_util", "scalesim_mapping_efficiency", "scalesim_compute_util",
-            "scalesim_sram_ifmap_reads", "scalesim_sram_filter_reads", "scalesim_sram_ofmap_writes",
-            "scalesim_dram_ifmap_reads", "scalesim_dram_filter_reads", "scalesim_dram_ofmap_writes", *_EDGES]
 # Result slots of the emulation behind each start/stop column.
 _EDGE_SLOTS = [sm.R_IF_SSTART, sm.R_IF_SSTOP, sm.R_FI_SSTART, sm.R_FI_SSTOP, sm.R_OF_SSTART, sm.R_OF_SSTOP,
                sm.R_IF_DSTART, sm.R_IF_DSTOP, sm.R_FI_DSTART, sm.R_FI_DSTOP, sm.R_OF_DSTART, sm.R_OF_DSTOP]
-# Columns the totals row sums; the others are left empty there (ratios are recomputed).
-_SUMMED = ["macs", "compute_cycles", "stall_cycles", "total_cycles", "folds", *PHYSICAL[5:],
-           "scalesim_total_cycles_incl_prefetch", "scalesim_total_cycles", "scalesim_stall_cycles",
-           *SCALESIM[6:12]]
 
 
-def simulate(layers: Sequence[Layer], config: ArrayConfig) -> pd.DataFrame:
-    """Per-layer cycles and accesses of ``layers`` on ``config``, plus a ``total`` row (see module doc)."""
+def simulate(layers: Sequence[Layer], config: ArrayConfig) -> SimulationResult:
+    """Per-layer cycles and accesses of ``layers`` on ``config`` and their totals (see module doc)."""
     layers = list(layers)
     m = map_layers(layers, config)
     if config.layout and len(config.layout) != len(layers):
@@ -89,7 +76,7 @@ def simulate(layers: Sequence[Layer], config: ArrayConfig) -> pd.DataFrame:
             total = layer_cycles(np.full(int(m.folds[i]), per_fold[i]), traffic.loads, traffic.ofmap_writes,
                                  config.dram_bandwidth, g)
         incl = int(res[sm.R_OF_DSTOP] - min(res[sm.R_IF_DSTART], res[sm.R_FI_DSTART]))
-        row = {"layer": layer.name, "kind": layer.kind, **{a: getattr(layer, a) for a in GEOMETRY},
+        row = {**{a: getattr(layer, a) for a in GEOMETRY},
                "sr": sr, "sc": sc, "t": t, "row_folds": int(m.row_folds[i]), "col_folds": int(m.col_folds[i]),
                "folds": g * int(m.folds[i]), "macs": layer.macs, "compute_cycles": compute,
                "stall_cycles": total - compute, "total_cycles": total,
@@ -102,39 +89,11 @@ def simulate(layers: Sequence[Layer], config: ArrayConfig) -> pd.DataFrame:
                "scalesim_dram_ifmap_reads": g * int(res[sm.R_DRAM_IF]),
                "scalesim_dram_filter_reads": g * int(res[sm.R_DRAM_FI]),
                "scalesim_dram_ofmap_writes": g * int(res[sm.R_DRAM_OF])}
-        row.update({col: int(res[slot]) for col, slot in zip(_EDGES, _EDGE_SLOTS)})
+        row.update({col: int(res[slot]) for col, slot in zip(EDGES, _EDGE_SLOTS)})
         rows.append(row)
     columns = {col: [row[col] for row in rows] for col in rows[0]}
     columns.update({col: values.tolist() for col, values in sram_counts(m, config).items()})
     eff, util = fold_averages(m, config)
     columns["scalesim_mapping_efficiency"], columns["scalesim_compute_util"] = eff.tolist(), util.tolist()
-    return _frame(columns, config)
-
-
-def _util(macs: int, cycles: int, pes: int, percent: bool = False) -> float:
-    """``macs / (cycles * pes)`` (times 100 for SCALE-Sim's percent, in its Python int arithmetic, so
-    the rounding is the same); NaN at 0 cycles, where SCALE-Sim divides by zero."""
-    return ((macs * 100 if percent else macs) / (cycles * pes)) if cycles else float("nan")
-
-
-def _frame(columns: dict[str, list], config: ArrayConfig) -> pd.DataFrame:
-    """The simulate() DataFrame from per-layer column lists, with its ``total`` row appended."""
-    pes = config.pes
-    columns["utilization"] = [_util(a, b, pes) for a, b in zip(columns["macs"], columns["total_cycles"])]
-    columns["scalesim_overall_util"] = [_util(a, b, pes, True)
-                                        for a, b in zip(columns["macs"], columns["scalesim_total_cycles"])]
-    total = {col: int(sum(columns[col])) for col in _SUMMED}
-    total["utilization"] = _util(total["macs"], total["total_cycles"], pes)
-    total["scalesim_overall_util"] = _util(total["macs"], total["scalesim_total_cycles"], pes, True)
-    data: dict[str, object] = {}
-    for col in ["layer", "kind", *GEOMETRY, *MAPPING, *PHYSICAL, *SCALESIM]:
-        values = columns[col]
-        if col in ("layer", "kind"):
-            data[col] = values + (["total"] if col == "layer" else [""])
-        elif col in total:
-            data[col] = np.array(values + [total[col]], dtype=np.float64 if isinstance(total[col], float) else np.int64)
-        elif col in ("scalesim_mapping_efficiency", "scalesim_compute_util"):
-            data[col] = np.array(values + [np.nan])  # means over folds; no network-wide figure
-        else:
-            data[col] = pd.array(values + [None], dtype="Int64")  # geometry and start/stop cycles
-    return pd.DataFrame(data)
+    return SimulationResult.from_columns(tuple(layer.name for layer in layers), tuple(layer.kind for layer in layers),
+                                         columns, config.pes)

@@ -1,6 +1,6 @@
 """Energy per inference: arithmetic from the datapath plus memory traffic from the array model.
 
-Per layer (and a ``total`` row), in pJ for the whole batch:
+Per layer and in total (an :class:`hwsim.energy.result.EnergyReport`), in pJ for the whole batch:
 
 - **arithmetic**: the layer's operations by kind (:func:`hwsim.energy.datapath.layer_ops`, from the real
   weights' statistics and the layer's geometry) times the table's unit energies: ``mult``,
@@ -31,7 +31,7 @@ Per layer (and a ``total`` row), in pJ for the whole batch:
 
 Gating skips arithmetic only; data still moves (the conservative reading).  Components
 (``dram``, ``sram_ifmap``, ``sram_filter``, ``sram_ofmap``, ``registers``, ``arithmetic``) sum to
-``total``.  Not priced: biases, pooling, activation functions, control, leakage, a Huffman decoder.
+the total.  Not priced: biases, pooling, activation functions, control, leakage, a Huffman decoder.
 """
 
 from __future__ import annotations
@@ -42,13 +42,14 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from hwsim.array.result import SimulationResult
 from hwsim.energy.datapath import Datapath, Ops, check_representable, layer_ops, ops_energy, unit_costs
+from hwsim.energy.result import EnergyReport
 from hwsim.errors import HwsimError
 from hwsim.energy.tables import TechTable, default_table
 from hwsim.workload.weightstats import WeightStats
 
 ENCODINGS = ("auto", "dense", "index", "entropy")
-COMPONENTS = ("dram", "sram_ifmap", "sram_filter", "sram_ofmap", "registers", "arithmetic")
 ARITH_KINDS = ("mult", "shift", "add", "lookup")
 NEEDS_CODEBOOK = ("shift", "shift_add", "lut")  # they work from the values' forms or indices
 SIM_COLUMNS = ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes", "sram_ofmap_reads",
@@ -100,15 +101,17 @@ def _act_zero(names: Sequence[str], act_zero: Mapping[str, float] | Sequence[flo
     return z
 
 
-def _sim_rows(sim: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    missing = [c for c in SIM_COLUMNS if c not in sim.columns]
+def _sim_counts(sim: SimulationResult, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The physical access counts of ``sim`` (each (layers,)), checked to be those of ``names``."""
+    if not isinstance(sim, SimulationResult):
+        raise HwsimError(f"expected the SimulationResult of hwsim.simulate, got {type(sim).__name__}")
+    missing = [c for c in SIM_COLUMNS if c not in sim.per_layer]
     if missing:
-        raise HwsimError(f"the simulation table lacks the access-count columns {missing}")
-    rows = sim.iloc[:len(names)]
-    if "layer" in sim.columns and list(rows["layer"]) != list(names):
-        raise HwsimError(f"the simulation table's layers {list(rows['layer'])} are not the network's {list(names)}; "
+        raise HwsimError(f"the simulation lacks the access-count columns {missing}; pass hwsim.simulate's result")
+    if list(sim.layers) != list(names):
+        raise HwsimError(f"the simulation's layers {list(sim.layers)} are not the network's {list(names)}; "
                          "simulate the same layers")
-    return rows
+    return {c: sim.per_layer[c] for c in SIM_COLUMNS}
 
 
 def check_workload(stats: WeightStats, dp: Datapath) -> None:
@@ -120,45 +123,42 @@ def check_workload(stats: WeightStats, dp: Datapath) -> None:
         check_representable(stats.codebook, dp)
 
 
-def _layer_bits(c: pd.Series, macs: int, a_bits: int, acc: int, wb: float, cb_bits: int,
+def _layer_bits(c: Mapping[str, int], macs: int, a_bits: int, acc: int, wb: float, cb_bits: int,
                 decode_bits: int) -> dict[str, float]:
     """Bits moved at each level by one layer, from its physical access counts ``c`` (elements)."""
     # A layer whose partial sums spill to DRAM writes them after every row fold and reads them back
     # (dram_ofmap_reads); the rest of its DRAM writes are the final outputs.
-    spill = int(c.dram_ofmap_reads)
-    final = int(c.dram_ofmap_writes) - spill
+    spill = int(c["dram_ofmap_reads"])
+    final = int(c["dram_ofmap_writes"]) - spill
     return {
-        "dram": (c.dram_ifmap_reads * a_bits + c.dram_filter_reads * wb + final * a_bits
+        "dram": (c["dram_ifmap_reads"] * a_bits + c["dram_filter_reads"] * wb + final * a_bits
                  + 2 * spill * acc + cb_bits),
-        "sram_ifmap_read": c.sram_ifmap_reads * a_bits,
-        "sram_ifmap_write": c.dram_ifmap_reads * a_bits,  # fills from DRAM
-        "sram_filter_read": c.sram_filter_reads * wb,
-        "sram_filter_write": c.dram_filter_reads * wb + cb_bits,  # fills from DRAM, codebook values
-        "sram_ofmap_read": c.sram_ofmap_reads * acc + final * a_bits + spill * acc,  # + drains to DRAM
-        "sram_ofmap_write": c.sram_ofmap_writes * acc + spill * acc,  # + spilled sums coming back
+        "sram_ifmap_read": c["sram_ifmap_reads"] * a_bits,
+        "sram_ifmap_write": c["dram_ifmap_reads"] * a_bits,  # fills from DRAM
+        "sram_filter_read": c["sram_filter_reads"] * wb,
+        "sram_filter_write": c["dram_filter_reads"] * wb + cb_bits,  # fills from DRAM, codebook values
+        "sram_ofmap_read": c["sram_ofmap_reads"] * acc + final * a_bits + spill * acc,  # + drains to DRAM
+        "sram_ofmap_write": c["sram_ofmap_writes"] * acc + spill * acc,  # + spilled sums coming back
         # Each MAC slot latches activation and weight and updates its partial sum; plus one
         # codebook-register read per weight decoded.
-        "registers": macs * (2 * a_bits + acc) + c.sram_filter_reads * decode_bits,
+        "registers": macs * (2 * a_bits + acc) + c["sram_filter_reads"] * decode_bits,
     }
 
 
-def _total_row(df: pd.DataFrame, wbits: np.ndarray, stats: WeightStats) -> dict:
-    """The ``total`` row: sums of counts, bits and energies; the mean stored bits per weight."""
-    per_layer = ["layer", "kind", "batch", "act_zero_fraction", "weight_bits", "act_bits", "acc_bits"]
+def _mean_weight_bits(wbits: np.ndarray, stats: WeightStats) -> float:
+    """Stored bits per weight over the whole network (layers weighted by their weights)."""
     n = np.array([lw.n_weights for lw in stats.layers])
-    return {**df.drop(columns=per_layer).sum().to_dict(), "layer": "total", "kind": "",
-            "batch": int(df["batch"].max()), "act_zero_fraction": np.nan, "act_bits": df["act_bits"].iloc[0],
-            "acc_bits": df["acc_bits"].iloc[0], "weight_bits": float(np.dot(wbits, n) / n.sum())}
+    return float(np.dot(wbits, n) / n.sum())
 
 
-def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datapath: Datapath,
+def energy_report(layers: Sequence, sim: SimulationResult, stats: WeightStats, datapath: Datapath,
                   sizes: MemorySizes, *, table: TechTable | None = None, dram: str | None = None,
                   weight_encoding: str = "auto", codebook_bits: int = 32,
-                  act_zero: Mapping[str, float] | Sequence[float] | None = None) -> pd.DataFrame:
-    """One row per layer plus a ``total`` row: operations by kind, bits per level, pJ by component.
+                  act_zero: Mapping[str, float] | Sequence[float] | None = None) -> EnergyReport:
+    """Per layer and in total: operations by kind, bits per level, pJ by component.
 
     ``layers``: :class:`hwsim.workload.layers.Layer` with real weights; ``sim``: their
-    :func:`hwsim.array.simulate.simulate` table (physical counts, layer rows first, in order); ``stats``:
+    :func:`hwsim.array.simulate.simulate` result (physical counts per layer, in order); ``stats``:
     :func:`hwsim.workload.weightstats.analyse_weights` of the same layers; ``act_zero``: fraction of zero
     input activations per layer (by name or in order), used when the datapath gates them.
     """
@@ -169,7 +169,7 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
         raise HwsimError(f"weight statistics cover {len(stats.layers)} layers, the network has {len(weighted)} "
                          "with stored weights")
     names = [layer.name for layer in layers]
-    counts = _sim_rows(sim, names)
+    counts = _sim_counts(sim, names)
     zeros = _act_zero(names, act_zero)
     encoding, wbits = weight_bits(stats, dp, encoding=weight_encoding)
     coded = encoding != "dense"
@@ -196,7 +196,8 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
             cb_bits = stats.values_used(j) * codebook_bits if coded else 0
             decode_bits = dp.bits if coded else 0
         arith = ops_energy(ops, u)
-        bits = _layer_bits(counts.iloc[i], layer.macs, dp.bits, dp.accumulator_bits, w_bits, cb_bits, decode_bits)
+        bits = _layer_bits({c: v[i] for c, v in counts.items()}, layer.macs, dp.bits, dp.accumulator_bits, w_bits,
+                           cb_bits, decode_bits)
         energy = {
             "dram": bits["dram"] * e_dram,
             **{f"sram_{k}": bits[f"sram_{k}_read"] * rd[k] + bits[f"sram_{k}_write"] * wr[k] for k in buffers},
@@ -215,16 +216,10 @@ def energy_report(layers: Sequence, sim: pd.DataFrame, stats: WeightStats, datap
             **{f"{k}_pJ": v for k, v in arith.items()},
             "total_pJ": sum(energy.values()),
         })
-    df = pd.DataFrame(rows)
-    df = pd.concat([df, pd.DataFrame([_total_row(df, wbits, stats)])], ignore_index=True)
-    df.attrs.update(datapath=dp.label, weight_encoding=encoding, table=t.name, dram=dram or t.dram_default)
-    return df
+    return EnergyReport.from_rows(rows, _mean_weight_bits(wbits, stats), datapath=dp.label, weight_encoding=encoding,
+                                  table=t.name, dram=dram or t.dram_default)
 
 
-def component_summary(report: pd.DataFrame) -> pd.DataFrame:
-    """The ``total`` row's energy by component, per inference, in uJ (one row, components + total)."""
-    tot = report[report["layer"] == "total"].iloc[0]
-    n = max(int(tot["batch"]), 1)
-    row = {k: tot[f"{k}_pJ"] / n * 1e-6 for k in COMPONENTS}
-    row["total"] = tot["total_pJ"] / n * 1e-6
-    return pd.DataFrame([row])
+def component_summary(report: EnergyReport) -> pd.DataFrame:
+    """The network's energy by component, per inference, in uJ (one row, components + total)."""
+    return pd.DataFrame([report.totals.per_inference_uj()])

@@ -1,4 +1,4 @@
-"""SCALE-Sim's report files, from :func:`hwsim.array.simulate.simulate`'s DataFrame, and back.
+"""SCALE-Sim's report files, from :func:`hwsim.array.simulate.simulate`'s result, and back.
 
 SCALE-Sim 3.0.0 (``scalesim/simulator.py``, ``generate_reports``) writes three CSV files per run,
 one row per layer in topology order, every field followed by ``", "`` and every line ending in
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hwsim.array.result import SimulationResult
 from hwsim.errors import HwsimError
 
 REPORT_FILES = ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv")
@@ -43,16 +44,16 @@ _FLOAT_COLUMNS = {name for name in DETAILED_COLUMNS if name.endswith("Cycle")} |
     "Overall Util %", "Mapping Efficiency %", "Compute Util %", *BANDWIDTH_COLUMNS}
 
 
-def _layers(frame: pd.DataFrame) -> pd.DataFrame:
-    """The per-layer rows of a simulate() frame (its last row, the totals, dropped)."""
-    if "scalesim_total_cycles" not in frame or frame["layer"].iloc[-1] != "total":
-        raise HwsimError("expected the DataFrame returned by hwsim.array.simulate (its last row is the totals)")
-    return frame.iloc[:-1].reset_index(drop=True)
+def _layers(result: SimulationResult) -> pd.DataFrame:
+    """The per-layer rows of a simulation, as a table."""
+    if not isinstance(result, SimulationResult):
+        raise HwsimError(f"expected the SimulationResult of hwsim.simulate, got {type(result).__name__}")
+    return result.layer_frame()
 
 
-def report_tables(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """SCALE-Sim's three reports as DataFrames keyed by file name (``LayerID`` first)."""
-    layers = _layers(frame)
+def report_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
+    """SCALE-Sim's three reports of a simulation as DataFrames keyed by file name (``LayerID`` first)."""
+    layers = _layers(result)
     ids = pd.Series(range(len(layers)), name="LayerID")
     compute = pd.concat([ids, layers[list(COMPUTE_COLUMNS.values())].set_axis(list(COMPUTE_COLUMNS), axis=1)],
                         axis=1)

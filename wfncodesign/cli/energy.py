@@ -22,7 +22,8 @@ import pandas as pd
 from compress.fileio import atomic_write_text
 from hwsim.array.config import read_scalesim_cfg
 from hwsim.energy.datapath import price
-from hwsim.energy.report import COMPONENTS, ENCODINGS, component_summary
+from hwsim.energy.report import ENCODINGS, component_summary
+from hwsim.energy.result import COMPONENTS
 from wfncodesign.cli.common import add_data_args, print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
 from wfncodesign.energy import ModelEnergy, calibration_images, default_array, model_energy
@@ -82,20 +83,20 @@ def run(args: argparse.Namespace) -> int:
                           dram=args.dram, weight_encoding=args.weight_encoding)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "ENERGY_REPORT.csv", result.report.to_csv(index=False))
-    atomic_write_text(out / "SIMULATION.csv", result.simulation.to_csv(index=False))
+    rep = result.report.to_frame()
+    atomic_write_text(out / "ENERGY_REPORT.csv", rep.to_csv(index=False))
+    atomic_write_text(out / "SIMULATION.csv", result.simulation.to_frame().to_csv(index=False))
     prices = price_list(result, table)
     if prices is not None:
         atomic_write_text(out / "PRICE_LIST.csv", prices.to_csv(index=False))
-    rep = result.report
     n = args.batch
     per_layer = rep[["layer", "macs", "mults", "shifts", "adds", "lookups"]].copy()
     for k in (*COMPONENTS, "total"):
         per_layer[f"{k}_nJ"] = rep[f"{k}_pJ"] / n * 1e-3
     print_table(per_layer, f"{meta['model']} on {dp.label}: energy per inference by layer (nJ)")
-    attrs = rep.attrs
-    print_table(component_summary(rep),
-                f"energy per inference (uJ): weights {attrs['weight_encoding']} "
-                f"({rep['weight_bits'].iloc[-1]:.3g} bits/weight), table {attrs['table']}, DRAM {attrs['dram']}")
+    report = result.report
+    print_table(component_summary(report),
+                f"energy per inference (uJ): weights {report.weight_encoding} "
+                f"({report.totals.weight_bits:.3g} bits/weight), table {report.table}, DRAM {report.dram}")
     print(f"\nwrote {out / 'ENERGY_REPORT.csv'}")
     return 0

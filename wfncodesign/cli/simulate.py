@@ -34,9 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     config = read_scalesim_cfg(args.config, args.layout)
     layers = read_topology_csv(args.topology, gemm={"auto": None, "conv": False, "gemm": True}[args.format])
-    frame = simulate(layers, config)
+    result = simulate(layers, config)
+    frame = result.to_frame()
     out = Path(args.out)
-    tables = report_tables(frame)
+    tables = report_tables(result)
     for name, table in tables.items():
         atomic_write_text(out / name, report_text(table))
     atomic_write_text(out / "HWSIM_REPORT.csv", frame.to_csv(index=False))
