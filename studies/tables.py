@@ -14,18 +14,19 @@ import argparse
 
 import pandas as pd
 
+from wfncodesign.study import columns as C
 from wfncodesign.study.report import settings_brief
 from wfncodesign.study.store import ResultStore
 
 
 def codesign_table(df: pd.DataFrame, datapath: str, accelerator: str = "default") -> pd.DataFrame:
     """One row per priced trial (by model and lambda) with its change against lambda = 0."""
-    ok = df[(df["status"] == "ok") & (df["setting.cost_datapath"] == datapath)].copy()
-    arith = ok[f"energy_pj.{accelerator}.{datapath}.arithmetic"] / 1e3
-    total = ok[f"energy_pj.{accelerator}.{datapath}"] / 1e3
+    ok = df[(df["status"] == "ok") & (df[C.setting("cost_datapath")] == datapath)].copy()
+    arith = ok[C.energy(accelerator, datapath, "arithmetic")] / 1e3
+    total = ok[C.energy(accelerator, datapath)] / 1e3
     table = pd.DataFrame({
-        "model": ok["model"], "delta": ok["setting.delta"], "max order": ok["setting.max_order"].astype(int),
-        "lambda": ok["setting.cost_exponent"],
+        "model": ok["model"], "delta": ok[C.setting("delta")], "max order": ok[C.setting("max_order")].astype(int),
+        "lambda": ok[C.setting("cost_exponent")],
         "test accuracy %": 100 * ok["accuracy"], "arithmetic nJ": arith, "total nJ": total,
         "unique non-zero": ok["unique_nonzero"].astype(int), "entropy bits": ok["entropy_bits"],
         "entropy non-zero": ok["entropy_bits_nonzero"], "encoded KiB": ok["encoded_bytes"] / 1024,

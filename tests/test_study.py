@@ -185,6 +185,50 @@ def test_pareto_fronts_are_per_model_and_codesign_figures_are_drawn(tmp_path):
     assert all(p.stat().st_size > 1000 for p in paths)
 
 
+def _looks(fig) -> dict[str, set]:
+    """label -> the (colour, marker outline) of its points, over every panel of ``fig``."""
+    looks: dict[str, set] = {}
+    for ax in fig.axes:
+        for points in ax.collections:
+            if not points.get_label().startswith("_"):  # unlabelled: the Pareto front's rings
+                look = (tuple(points.get_facecolor()[0].round(6)), points.get_paths()[0].vertices.round(6).tobytes())
+                looks.setdefault(points.get_label(), set()).add(look)
+    return looks
+
+
+def test_each_method_keeps_its_colour_and_marker_in_every_panel_and_figure(tmp_path, monkeypatch):
+    from matplotlib.colors import to_rgba
+
+    from wfncodesign.study import plots
+    from wfncodesign.study.report import energy_columns
+    from wfncodesign.study.styles import method_styles
+
+    rows = []
+    # "A k-means" only on the big model: by position within a panel, the others would shift there.
+    for model, labels in (("big", ["A k-means", "B pow2", "C WFN"]), ("small", ["B pow2", "C WFN"])):
+        for j, label in enumerate(labels):
+            for i in range(3):
+                rows.append({"model": model, "label": label, "accuracy": 0.9 + 0.01 * i - 0.02 * j,
+                             "encoded_bytes": 1000.0 * (i + 1) * (j + 1), "energy_pj.default.mac": 5e3 + 100 * i + j,
+                             "energy_pj.default.shift_add": 4e3 - 100 * i + 10 * j})
+    df = pd.DataFrame(rows)
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda fig, out, stem: figures.append(fig) or [])
+    styles = method_styles(df["label"])
+    plots.accuracy_vs_energy(df, energy_columns(df), tmp_path, "t", styles=styles)
+    plots.accuracy_vs_size(df, tmp_path, "t", styles=styles)
+    plots.accuracy_vs_energy(df, energy_columns(df), tmp_path, "t")  # its own map, from the same labels
+    merged: dict[str, set] = {}
+    for fig in figures:
+        for label, looks in _looks(fig).items():
+            merged.setdefault(label, set()).update(looks)
+    assert sorted(merged) == ["A k-means", "B pow2", "C WFN"]
+    assert all(len(looks) == 1 for looks in merged.values()), merged
+    assert len({next(iter(looks)) for looks in merged.values()}) == 3  # and no two methods look alike
+    for label, looks in merged.items():
+        assert next(iter(looks))[0][:3] == pytest.approx(to_rgba(styles[label].color)[:3], abs=1e-6)
+
+
 @pytest.mark.slow
 def test_rerun_replaces_the_named_rows_and_refuses_unknown_ids(tmp_path):
     study = _write_study(tmp_path / "s.toml", ['[[methods]]\nmethod = "kmeans"\ngrid = { k = [4, 8] }\n'])
@@ -202,3 +246,20 @@ def test_rerun_replaces_the_named_rows_and_refuses_unknown_ids(tmp_path):
     old, new = (df.set_index("trial_id")["finished_at"] for df in (first, again))
     assert new[target] != old[target]
     assert (new.drop(target) == old.drop(target)).all()
+
+
+def test_result_column_names_are_built_and_parsed_in_one_place():
+    import hwsim
+    from wfncodesign.study import columns as C
+
+    col = C.energy("edge", "shift_add+gated", "dram")
+    assert col == "energy_pj.edge.shift_add+gated.dram"
+    assert C.parse_energy(col) == C.EnergyColumn("edge", "shift_add+gated", "dram")
+    assert C.parse_energy(C.energy("edge", "mac")).component is None
+    assert C.parse_energy(C.cycles("edge")) is None and C.parse_energy("energy_pj.x") is None
+    names = [C.energy("a", "mac"), C.energy("a", "mac", "arithmetic"), C.energy("b", "lut", "arithmetic"), C.cycles("a")]
+    assert C.energy_columns(names) == {"a/mac": names[0]}
+    assert C.energy_columns(names, "arithmetic") == {"a/mac": names[1], "b/lut": names[2]}
+    assert C.energy_columns(names, "arithmetic", datapath="lut") == {"b/lut": names[2]}
+    assert C.split_pair(C.pair("a", "mac")) == ("a", "mac")
+    assert C.COMPONENTS is hwsim.COMPONENTS  # one list of components, owned by hwsim

@@ -1,6 +1,7 @@
 """Figures of a study, each saved as PNG and SVG: accuracy against energy per inference (Pareto
 front marked) for each datapath, accuracy against encoded size, one trial's codebook coloured by
-price, and per-layer energy by component.
+price, and per-layer energy by component.  Every method keeps one colour and marker across the
+panels and figures (:mod:`wfncodesign.study.styles`; pass the same ``styles`` to each figure).
 
 Inputs are the study's results table (one row per trial, columns as written by
 :mod:`wfncodesign.study.trials`) and per-trial artefacts (``codebook.csv``, ``energy_*.csv``).
@@ -17,7 +18,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-MARKERS = "osD^v<>phX*"
+from wfncodesign.study import columns as C  # noqa: E402
+from wfncodesign.study.styles import SWEEP_COLORS, Style, method_styles  # noqa: E402
+
+Styles = dict[str, Style]
 
 
 def pareto_mask(cost: np.ndarray, gain: np.ndarray) -> np.ndarray:
@@ -47,9 +51,15 @@ def _points(df: pd.DataFrame, col: str, scale: float) -> pd.DataFrame:
     return d.assign(x=d[col] / scale, acc=100 * d["accuracy"])
 
 
-def _scatter_by_label(ax: plt.Axes, df: pd.DataFrame, x: str, y: str) -> None:
-    for i, (label, g) in enumerate(df.groupby("label", sort=True)):
-        ax.scatter(g[x], g[y], marker=MARKERS[i % len(MARKERS)], s=36, alpha=0.85, label=label)
+def _styles(df: pd.DataFrame, styles: Styles | None) -> Styles:
+    """The given styles, else one look per label of ``df`` (the whole figure's table)."""
+    return styles if styles is not None else method_styles(df["label"])
+
+
+def _scatter_by_label(ax: plt.Axes, df: pd.DataFrame, x: str, y: str, styles: Styles) -> None:
+    for label, g in df.groupby("label", sort=True):
+        look = styles[str(label)]
+        ax.scatter(g[x], g[y], color=look.color, marker=look.marker, s=36, alpha=0.85, label=label)
 
 
 def _front_line(ax: plt.Axes, df: pd.DataFrame, x: str, y: str) -> None:
@@ -86,9 +96,11 @@ def _panels(df: pd.DataFrame, n_cols: int, width: float = 5.2) -> tuple[plt.Figu
 
 
 def accuracy_vs_energy(df: pd.DataFrame, columns: dict[str, str], out: Path, title: str,
-                       stem: str = "accuracy_vs_energy", what: str = "energy per inference") -> list[Path]:
+                       stem: str = "accuracy_vs_energy", what: str = "energy per inference",
+                       styles: Styles | None = None) -> list[Path]:
     """One panel per model (rows) and datapath (columns): test accuracy (%) against ``what`` (nJ),
     the column named by ``columns[datapath]``, each model's Pareto front marked."""
+    styles = _styles(df, styles)
     fig, axes, models = _panels(df, len(columns))
     for r, model in enumerate(models):
         for ax, (name, col) in zip(axes[r], columns.items()):
@@ -98,7 +110,7 @@ def accuracy_vs_energy(df: pd.DataFrame, columns: dict[str, str], out: Path, tit
                         transform=ax.transAxes)
                 ax.set_axis_off()
                 continue
-            _scatter_by_label(ax, d, "x", "acc")
+            _scatter_by_label(ax, d, "x", "acc", styles)
             _front_line(ax, d, "x", "acc")
             _finish_axes(ax, f"{what} (nJ)", f"{model} on {name}")
     fig.suptitle(title)
@@ -106,12 +118,13 @@ def accuracy_vs_energy(df: pd.DataFrame, columns: dict[str, str], out: Path, tit
     return _save(fig, out, stem)
 
 
-def accuracy_vs_size(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
+def accuracy_vs_size(df: pd.DataFrame, out: Path, title: str, styles: Styles | None = None) -> list[Path]:
     """One panel per model: test accuracy (%) against encoded size of the weights (KiB, log scale)."""
+    styles = _styles(df, styles)
     fig, axes, models = _panels(df, 1, width=6.0)
     for ax, model in zip(axes[:, 0], models):
         d = _points(df[df["model"] == model], "encoded_bytes", 1024)
-        _scatter_by_label(ax, d, "x", "acc")
+        _scatter_by_label(ax, d, "x", "acc", styles)
         _front_line(ax, d, "x", "acc")
         _finish_axes(ax, "encoded weights (KiB, log scale)", f"{title}: {model}", log_x=True)
     fig.tight_layout()
@@ -131,7 +144,8 @@ def codebook_prices(codebook: pd.DataFrame, price_col: str, out: Path, title: st
     ax.set_xlabel("codebook value (sorted)")
     ax.set_ylabel("weights using the value (log scale)")
     sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-    bar = fig.colorbar(sm, ax=ax, label=f"price per multiply (pJ), {price_col.removeprefix('price_pj.')}")
+    datapath = price_col.removeprefix(f"{C.PRICE}.")
+    bar = fig.colorbar(sm, ax=ax, label=f"price per multiply (pJ), {datapath}")
     bar.formatter.set_useOffset(False)  # equal prices must not turn into an offset like 1e-13+0.3
     bar.update_ticks()
     ax.set_title(title)
@@ -162,32 +176,34 @@ def layer_energy(reports: dict[str, pd.DataFrame], components: list[str], out: P
     return _save(fig, out, "layer_energy")
 
 
-def codesign_sweep(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
+def codesign_sweep(df: pd.DataFrame, out: Path, title: str, styles: Styles | None = None) -> list[Path]:
     """One panel per model with hardware-aware trials: test accuracy (%) against arithmetic energy
     per inference (nJ) on the datapath the fixer was priced on, the cost exponent lambda written
     beside each point, the other trials of the model behind for reference and the model's Pareto
     front over all of them marked."""
-    priced = df[df.get("setting.cost_datapath", pd.Series(index=df.index, dtype=object)).notna()]
-    priced = priced.assign(_delta=priced.get("setting.delta", 0.0), _order=priced.get("setting.max_order", 0))
+    styles = _styles(df, styles)
+    cost_dp, exponent = C.setting("cost_datapath"), C.setting("cost_exponent")
+    priced = df[df.get(cost_dp, pd.Series(index=df.index, dtype=object)).notna()]
+    priced = priced.assign(_delta=priced.get(C.setting("delta"), 0.0), _order=priced.get(C.setting("max_order"), 0))
     sweep_ids = sorted(set(zip(priced["_delta"], priced["_order"])))
     models = sorted(priced["model"].unique())
     fig, axes = plt.subplots(1, max(1, len(models)), figsize=(6.2 * max(1, len(models)), 5.4), squeeze=False)
     for ax, model in zip(axes[0], models):
         mine = priced[priced["model"] == model]
-        dp = str(mine["setting.cost_datapath"].iloc[0])
-        col = next(c for c in df.columns if c.startswith("energy_pj.") and c.endswith(f".{dp}.arithmetic"))
+        dp = str(mine[cost_dp].iloc[0])
+        col = next(iter(C.energy_columns(df.columns, "arithmetic", datapath=dp).values()))
         others = _points(df[(df["model"] == model) & ~df.index.isin(mine.index)], col, 1e3)
-        _scatter_by_label(ax, others, "x", "acc")
+        _scatter_by_label(ax, others, "x", "acc", styles)
         swept = _points(mine, col, 1e3)
         _front_line(ax, pd.concat([others, swept]), "x", "acc")
         for (delta, order), g in swept.groupby(["_delta", "_order"]):
             j = sweep_ids.index((delta, order))  # the same sweep has the same look in every panel
-            g = g.sort_values("setting.cost_exponent")
+            g = g.sort_values(exponent)
             x, y = g["x"], g["acc"]
-            color = ["black", "tab:brown", "tab:cyan", "tab:olive"][j % 4]
+            color = SWEEP_COLORS[j % len(SWEEP_COLORS)]
             ax.plot(x, y, "-" + "osD^"[j % 4], color=color, lw=1.2, ms=5,
                     label=f"hardware-aware WFN, delta={delta:g}, max order {order:g}")
-            for i, (xi, yi, lam) in enumerate(zip(x, y, g["setting.cost_exponent"])):
+            for i, (xi, yi, lam) in enumerate(zip(x, y, g[exponent])):
                 # Neighbouring lambdas often land close together: alternate the label's side.
                 ax.annotate(f"λ={lam:g}", (xi, yi), textcoords="offset points", fontsize=7, color=color,
                             xytext=[(5, 3), (5, -9), (-30, 3), (-30, -9)][(i + 2 * j) % 4])

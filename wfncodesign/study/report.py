@@ -1,8 +1,8 @@
 """``report.md`` of a study: tables of every trial, Pareto fronts per datapath, and the figures.
 
-Column conventions of the results table (written by :mod:`wfncodesign.study.trials` and
-:mod:`wfncodesign.hardware`): ``energy_pj.<accelerator>.<datapath>`` is the energy per inference,
-``energy_pj.<accelerator>.<datapath>.<component>`` its parts, ``cycles.<accelerator>`` the cycles.
+The results table's column names are those of :mod:`wfncodesign.study.columns`; every figure
+draws each method with the one colour and marker :func:`wfncodesign.study.styles.method_styles`
+gives it for the whole report.
 """
 
 from __future__ import annotations
@@ -15,23 +15,16 @@ import pandas as pd
 
 from compress.fileio import atomic_write_text
 from wfncodesign.errors import WfnError
+from wfncodesign.study import columns as C
 from wfncodesign.study import plots
 from wfncodesign.study.store import ResultStore
-
-ENERGY_PREFIX = "energy_pj."
-COMPONENTS = ["dram", "sram_ifmap", "sram_filter", "sram_ofmap", "registers", "arithmetic"]
+from wfncodesign.study.styles import method_styles
 
 
 def energy_columns(df: pd.DataFrame, component: str | None = None) -> dict[str, str]:
     """``"<accelerator>/<datapath>" -> column`` of the total energy per inference, or of one
     ``component`` of it (e.g. ``"arithmetic"``: what the choice of values changes)."""
-    out = {}
-    for col in df.columns:
-        parts = col.split(".")
-        if col.startswith(ENERGY_PREFIX) and len(parts) == (3 if component is None else 4):
-            if component is None or parts[3] == component:
-                out[f"{parts[1]}/{parts[2]}"] = col
-    return out
+    return C.energy_columns(df.columns, component)
 
 
 def pareto_fronts(df: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -122,8 +115,9 @@ def write_report(folder: str | Path, trial: str | None = None, datapath: str | N
     lines = [f"# Study `{name}`", "", f"{len(df)} trials: {int((df['status'] == 'ok').sum())} completed, "
              f"{int((df['status'] != 'ok').sum())} failed.", ""]
     lines += ["## All trials", "", _markdown(summary_table(df)), ""]
+    styles = method_styles(ok["label"])  # one look per method in every figure below
     if ecols:
-        plots.accuracy_vs_energy(ok, ecols, figs, f"{name}: accuracy against energy per inference")
+        plots.accuracy_vs_energy(ok, ecols, figs, f"{name}: accuracy against energy per inference", styles=styles)
         lines += ["## Accuracy against energy per inference", "",
                   "![accuracy vs energy](figures/accuracy_vs_energy.png)", ""]
         for label, col in ecols.items():
@@ -134,18 +128,20 @@ def write_report(folder: str | Path, trial: str | None = None, datapath: str | N
     if arith:
         # The codebook changes the multiplies, not the memory traffic: this is where codesign shows.
         plots.accuracy_vs_energy(ok, arith, figs, f"{name}: accuracy against arithmetic energy per inference",
-                                 stem="accuracy_vs_arithmetic", what="arithmetic energy per inference")
+                                 stem="accuracy_vs_arithmetic", what="arithmetic energy per inference",
+                                 styles=styles)
         lines += ["## Accuracy against arithmetic energy per inference", "",
                   "![accuracy vs arithmetic energy](figures/accuracy_vs_arithmetic.png)", ""]
         table = summary_table(ok, brief).iloc[:, :12]
         for label, col in arith.items():
             table[f"{label} arithmetic nJ"] = ok[col] / 1e3
         lines += [_markdown(table.dropna(axis=1, how="all")), ""]
-    if "setting.cost_datapath" in ok.columns and ok["setting.cost_datapath"].notna().any():
-        plots.codesign_sweep(ok, figs, "hardware-aware fixing")
+    cost_dp = C.setting("cost_datapath")
+    if cost_dp in ok.columns and ok[cost_dp].notna().any():
+        plots.codesign_sweep(ok, figs, "hardware-aware fixing", styles=styles)
         lines += ["### The hardware-aware fixer's cost exponent", "",
                   "![codesign sweep](figures/codesign_sweep.png)", ""]
-    plots.accuracy_vs_size(ok, figs, f"{name}: accuracy against encoded size")
+    plots.accuracy_vs_size(ok, figs, f"{name}: accuracy against encoded size", styles=styles)
     lines += ["## Accuracy against encoded size", "", "![accuracy vs size](figures/accuracy_vs_size.png)", ""]
     lines += _detail(df, folder, figs, ecols.get(key) if key else None, key, trial)
     failed = df[df["status"] != "ok"]
@@ -158,23 +154,23 @@ def _detail(df, folder: Path, figs: Path, col: str | None, key: str | None, tria
     chosen = choose_trial(df, col, trial)
     if chosen is None or key is None:
         return []
-    acc, dp = key.split("/")
+    acc, dp = C.split_pair(key)
     tdir = folder / "trials" / chosen["trial_id"]
     lines = [f"## Trial `{chosen['trial_id']}` in detail ({chosen['label']}, {chosen['model']})", ""]
     cb_path = tdir / "codebook.csv"
     if cb_path.is_file():
         cb = pd.read_csv(cb_path)
-        if f"price_pj.{dp}" in cb.columns:
-            plots.codebook_prices(cb, f"price_pj.{dp}", figs,
+        if C.price(dp) in cb.columns:
+            plots.codebook_prices(cb, C.price(dp), figs,
                                   f"codebook of {chosen['label']} ({chosen['trial_id']}), priced on {dp}")
             lines += ["![codebook](figures/codebook_prices.png)", ""]
     base = df[(df["method"] == "baseline") & (df["model"] == chosen["model"]) & (df["seed"] == chosen["seed"])]
     reports = {}
     for label, tid in (("baseline", base["trial_id"].iloc[0] if len(base) else None), ("chosen", chosen["trial_id"])):
-        p = folder / "trials" / str(tid) / f"energy_{acc}_{dp}.csv"
+        p = folder / "trials" / str(tid) / C.energy_csv(acc, dp)
         if tid is not None and p.is_file():
             reports[label] = pd.read_csv(p)
     if reports:
-        plots.layer_energy(reports, COMPONENTS, figs, f"per-layer energy on {acc}/{dp}")
+        plots.layer_energy(reports, list(C.COMPONENTS), figs, f"per-layer energy on {acc}/{dp}")
         lines += ["![per-layer energy](figures/layer_energy.png)", ""]
     return lines

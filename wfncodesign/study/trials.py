@@ -36,6 +36,7 @@ from wfncodesign.energy import first_images
 from wfncodesign.methods import FixTarget, get_method
 from wfncodesign.models import get_spec
 from wfncodesign.settings import settings_from_mapping
+from wfncodesign.study import columns as C
 from wfncodesign.study.config import ModelEntry, StudyConfig, TrialSpec
 from wfncodesign.train import TrainConfig, load_checkpoint, save_checkpoint, train_model
 
@@ -109,7 +110,7 @@ def run_trial(spec: TrialSpec, ctx: TrialContext) -> dict[str, Any]:
     row: dict[str, Any] = {
         "trial_id": spec.trial_id, "study": ctx.config.name, "model": spec.model, "method": spec.method,
         "label": spec.label, "seed": spec.seed, "settings": spec.settings,
-        **{f"setting.{k}": v for k, v in spec.settings.items() if isinstance(v, (int, float, str, bool))},
+        **{C.setting(k): v for k, v in spec.settings.items() if isinstance(v, (int, float, str, bool))},
     }
     trial_dir = ctx.out / "trials" / spec.trial_id
     try:
