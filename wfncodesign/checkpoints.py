@@ -168,16 +168,19 @@ def map_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module,
     return best
 
 
-def load_state(model: nn.Module, obj: Any, source: str = "checkpoint", strict: bool = True) -> KeyReport:
+def load_state(model: nn.Module, obj: Any, source: str = "checkpoint", strict: bool = True,
+               arch: str | None = None) -> KeyReport:
     """Load a checkpoint object (bare or wrapped state_dict, any known layout) into ``model``.
 
     With ``strict`` (the default) a checkpoint that leaves a model key unfilled or a tensor unused is
     refused, naming the first such keys; without it the partial load happens and the report says what.
+    ``arch`` names the architecture in the error.
     """
     state = unwrap(obj, source)
     mapped, report = map_state_dict(state, model, source)
     if strict and not report.complete:
-        raise WfnError(f"{report.summary()}; the weights do not fit this architecture (wrong --arch/--model, "
+        target = f"model {arch!r}" if arch else "this architecture"
+        raise WfnError(f"{report.summary()}; the weights do not fit {target} (wrong --arch/--model, "
                        "or pass strict=False to load what fits)")
     if not mapped:
         raise WfnError(f"{source}: no tensor fits the model's keys or shapes; wrong architecture?")

@@ -140,9 +140,10 @@ def load_checkpoint(path: str | Path, model_name: str | None = None) -> tuple[nn
         name = model_name or obj["model"]
     else:  # a state_dict from elsewhere, bare or wrapped, in any layout checkpoints knows
         if model_name is None:
-            raise WfnError(f"{p} is not a wfncodesign checkpoint; say which architecture it is with --model")
+            raise WfnError(f"{p} is a bare state_dict (or one in a wrapper), not a wfncodesign checkpoint; say which "
+                           "architecture it is with --model")
         meta, name = {"model": model_name}, model_name
     model = build_model(name)
-    meta["keys"] = load_state(model, obj, str(p)).summary()
+    meta["keys"] = load_state(model, obj, str(p), arch=name).summary()
     meta["model"] = name
     return model, meta
