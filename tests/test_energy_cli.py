@@ -103,3 +103,18 @@ def test_price_errors(capsys):
     assert "bit width 5" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["price", "--datapath", "multiplier", "--values", "1"])
+
+
+def test_price_takes_full_datapath_names(capsys):
+    assert main(["price", "--datapath", "shift_add+gated", "--values", "0,0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "shift_add-int8+gated" in out
+    zero = next(line.split() for line in out.splitlines() if line.split()[:1] == ["0"])
+    assert zero[3] == "0"  # the gated zero weight costs nothing
+    gated = main(["price", "--datapath", "mac-fp16", "--values", "0.5"])
+    assert gated == 0 and "mac-fp16" in capsys.readouterr().out
+    assert main(["price", "--datapath", "mac-fp16", "--bits", "8", "--values", "0.5"]) == 2
+    assert "--bits 8 contradicts --datapath mac-fp16" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["price", "--datapath", "shift_add+gate", "--values", "1"])
+    assert "is unknown; use one of ['mac'" in capsys.readouterr().err

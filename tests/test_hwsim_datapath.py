@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compress.csd import csd_count
-from hwsim.energy.datapath import KINDS, Datapath, factorised_groups, layer_ops, ops_energy, price, unit_costs
+from hwsim.energy.datapath import (KIND_SPECS, KINDS, Datapath, Ops, factorised_groups, layer_ops, ops_energy, price,
+                                   unit_costs)
 from hwsim.errors import HwsimError
 from hwsim.energy.tables import default_table
 from hwsim.workload.weightstats import analyse_weights
@@ -139,3 +141,56 @@ def test_activation_gating_never_raises_operations(kind):
         for ga in (False, True):
             dp = Datapath(kind, 8, gate_zero_weights=gw, gate_zero_activations=ga)
             assert sum(ops_energy(layer_ops(dp, lw, **kw), u).values()) <= base + 1e-9
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("shift_add", Datapath("shift_add", 8)),
+    ("shift_add+gated", Datapath("shift_add", 8, gate_zero_weights=True, gate_zero_activations=True)),
+    ("mac-fp16", Datapath("mac", 16, number="fp")),
+    ("mac-int16", Datapath("mac", 16)),
+    ("lut+gated_weights", Datapath("lut", 8, gate_zero_weights=True)),
+    ("factorised+gated_activations", Datapath("factorised", 8, gate_zero_activations=True)),
+    ("shift_add-int8-acc24", Datapath("shift_add", 8, acc_bits=24)),
+])
+def test_names_users_write_parse(name, expected):
+    assert Datapath.parse(name) == expected
+
+
+def test_a_name_without_width_takes_the_default_and_one_with_a_width_keeps_it():
+    assert Datapath.parse("shift_add", bits=16).bits == 16
+    assert Datapath.parse("mac-fp32", bits=8) == Datapath("mac", 32, number="fp")
+    assert Datapath.parse("mac", bits=16, number="fp") == Datapath("mac", 16, number="fp")
+
+
+@given(kind=st.sampled_from(KINDS), bits=st.integers(2, 16), acc=st.one_of(st.none(), st.integers(16, 32)),
+       gw=st.booleans(), ga=st.booleans())
+def test_name_and_parse_round_trip(kind, bits, acc, gw, ga):
+    dp = Datapath(kind, bits, acc_bits=acc, gate_zero_weights=gw, gate_zero_activations=ga)
+    assert Datapath.parse(dp.name) == dp
+    assert Datapath.parse(Datapath("mac", 16, number="fp").name).number == "fp"
+
+
+@pytest.mark.parametrize("name", ["mul", "shift_add+gate", "mac-fp", "mac-int8x", "Shift_add", "", "mac+gated+gated"])
+def test_bad_names_list_the_valid_ones(name):
+    with pytest.raises(HwsimError, match=r"is unknown; use one of \['mac', 'shift', 'shift_add', 'lut', 'factorised'\]"):
+        Datapath.parse(name)
+
+
+def test_a_kind_is_one_row_of_the_table(monkeypatch):
+    # A kind that spends two adds per multiply, nothing else: one row, and every function follows it.
+    row = dataclasses.replace(KIND_SPECS["mac"], floating=False, price=lambda v, t, u, s: np.full(v.shape, 2 * u.add),
+                              ops=lambda dp, lw, n: Ops(adds=2 * n.slots))
+    monkeypatch.setitem(KIND_SPECS, "two_adds", row)
+    dp = Datapath.parse("two_adds+gated_weights")
+    u = unit_costs(dp)
+    np.testing.assert_allclose(price([0.5, 0.0], dp), [2 * u.add, 0.0])
+    with pytest.raises(HwsimError, match="only for mac"):
+        Datapath("two_adds", 16, number="fp")
+    _, stats = _layer_weights(np.random.default_rng(1), [0.0, 0.5, -0.25])
+    ops = layer_ops(dp, stats.layers[0], outputs=3, activations=36)
+    assert ops.adds == 2 * 3 * stats.layers[0].row_nnz.sum() and ops.mults == 0
+
+
+def test_the_table_drives_codebook_needs_and_shifters():
+    assert {k for k, s in KIND_SPECS.items() if s.needs_codebook} == {"shift", "shift_add", "lut"}
+    assert unit_costs(Datapath("shift", 8)).shift > 0 and unit_costs(Datapath("mac", 8)).shift == 0

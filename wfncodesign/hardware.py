@@ -1,9 +1,9 @@
 """Where the fixers and the studies meet the simulator.
 
-- Datapaths by name, as studies and the command line give them: a kind (``mac``, ``shift``,
-  ``shift_add``, ``lut``, ``factorised``) at the study's bit width, or a kind with a format and
-  width (``mac-fp32``, ``mac-int16``, ``mac-fp16``); a trailing ``+gated`` gates zero weights and
-  zero activations.
+- Datapaths by name, as studies and the command line give them (:meth:`Datapath.parse`): a kind
+  (``mac``, ``shift``, ``shift_add``, ``lut``, ``factorised``) at the study's bit width, or a kind
+  with a format and width (``mac-fp32``, ``mac-int16``, ``mac-fp16``); a trailing ``+gated`` gates
+  zero weights and zero activations.
 - Accelerators: a SCALE-Sim ``.cfg`` file or inline :class:`hwsim.array.config.ArrayConfig` keys.
 - :func:`value_cost`: the price list the hardware-aware fixer asks (pJ of one multiply by each
   candidate value on a datapath), and :func:`weight_usage`: how many MACs each weight takes part in.
@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -28,7 +27,7 @@ from compress.codebook import Codebook
 from compress.fileio import atomic_write_text
 from compress.params import FlatParams
 from hwsim.array.config import ArrayConfig, read_scalesim_cfg
-from hwsim.energy.datapath import KINDS, Datapath, price
+from hwsim.energy.datapath import Datapath, price
 from hwsim.errors import HwsimError
 from hwsim.workload.capture import capture_layers
 from hwsim.array.simulate import simulate
@@ -37,18 +36,15 @@ from wfncodesign.errors import WfnError
 from wfncodesign.study import columns as C
 
 DEFAULT_ACCELERATOR = "default"
-_DATAPATH = re.compile(r"^(?P<kind>[a-z_]+)(?:-(?P<number>int|fp)(?P<bits>\d+))?(?P<gated>\+gated)?$")
 
 
 def parse_datapath(name: str, bits: int = 8) -> Datapath:
-    """The :class:`~hwsim.energy.datapath.Datapath` a name stands for (see the module docstring)."""
-    m = _DATAPATH.match(name)
-    if not m or m["kind"] not in KINDS:
-        raise WfnError(f"datapath {name!r} is unknown; use one of {list(KINDS)}, optionally with a format and "
-                       "width (mac-fp32, mac-int16) and +gated (e.g. shift_add+gated)")
-    gated = bool(m["gated"])
-    return Datapath(kind=m["kind"], bits=int(m["bits"]) if m["bits"] else bits, number=m["number"] or "int",
-                    gate_zero_weights=gated, gate_zero_activations=gated)
+    """The :class:`~hwsim.energy.datapath.Datapath` a name stands for (:meth:`Datapath.parse`; the
+    name's own width wins over ``bits``); WfnError listing the valid names otherwise."""
+    try:
+        return Datapath.parse(name, bits)
+    except HwsimError as exc:
+        raise WfnError(str(exc)) from None
 
 
 def check_datapath(name: Any, where: str) -> None:

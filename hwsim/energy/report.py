@@ -51,7 +51,6 @@ from hwsim.workload.weightstats import WeightStats
 
 ENCODINGS = ("auto", "dense", "index", "entropy")
 ARITH_KINDS = ("mult", "shift", "add", "lookup")
-NEEDS_CODEBOOK = ("shift", "shift_add", "lut")  # they work from the values' forms or indices
 SIM_COLUMNS = ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes", "sram_ofmap_reads",
                "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes", "dram_ofmap_reads")
 
@@ -117,7 +116,7 @@ def _sim_counts(sim: SimulationResult, names: Sequence[str]) -> dict[str, np.nda
 def check_workload(stats: WeightStats, dp: Datapath) -> None:
     """HwsimError when ``dp`` cannot run the network: no codebook where one is needed, or a value
     it cannot represent (named)."""
-    if dp.kind in NEEDS_CODEBOOK:
+    if dp.spec.needs_codebook:
         stats.index_bits()  # raises a clear HwsimError when the network has no codebook
     if stats.codebook is not None:
         check_representable(stats.codebook, dp)
@@ -174,7 +173,7 @@ def energy_report(layers: Sequence, sim: SimulationResult, stats: WeightStats, d
     encoding, wbits = weight_bits(stats, dp, encoding=weight_encoding)
     coded = encoding != "dense"
     check_workload(stats, dp)
-    terms = stats.terms() if dp.kind == "shift_add" else None
+    terms = stats.terms() if dp.spec.counts_terms else None
     u = unit_costs(dp, t)
     e_dram = t.dram(dram)
     buffers = ("ifmap", "filter", "ofmap")
@@ -190,7 +189,7 @@ def energy_report(layers: Sequence, sim: SimulationResult, stats: WeightStats, d
         else:
             ops = layer_ops(dp, stats.layers[j], outputs=layer.n * layer.out_h * layer.out_w,
                             activations=layer.n * layer.c * layer.h * layer.w, terms=terms,
-                            lut_values=stats.nonzero_values_used(j) if dp.kind == "lut" else None,
+                            lut_values=stats.nonzero_values_used(j) if dp.spec.builds_table else None,
                             act_zero=float(zeros[i]))
             w_bits = float(wbits[j])
             cb_bits = stats.values_used(j) * codebook_bits if coded else 0

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     per_layer = rep[["layer", "macs", "mults", "shifts", "adds", "lookups"]].copy()
     for k in (*COMPONENTS, "total"):
         per_layer[f"{k}_nJ"] = rep[f"{k}_pJ"] / n * 1e-3
-    print_table(per_layer, f"{meta['model']} on {dp.label}: energy per inference by layer (nJ)")
+    print_table(per_layer, f"{meta['model']} on {dp.name}: energy per inference by layer (nJ)")
     report = result.report
     print_table(component_summary(report),
                 f"energy per inference (uJ): weights {report.weight_encoding} "

@@ -47,7 +47,7 @@ def price_table(values: np.ndarray, dp: Datapath, table, lut_reuse: float | None
                 group_size: float | None = None) -> pd.DataFrame:
     """One row per value: signed-digit form and terms, pJ per multiply on ``dp`` and on a mac."""
     p = price(values, dp, table=table, lut_reuse=lut_reuse, group_size=group_size)
-    mac = Datapath("mac", dp.bits, dp.number if dp.kind == "mac" else "int", dp.acc_bits, dp.gate_zero_weights)
+    mac = Datapath("mac", dp.bits, dp.number, dp.acc_bits, dp.gate_zero_weights)
     p_mac = price(values, mac, table=table)
     return pd.DataFrame({
         "value": values, "csd": [csd_string(v) for v in values], "terms": signed_digit_count(values),
@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
     dp = datapath_from_args(args)
     table = table_from_args(args)
     df = price_table(values, dp, table, args.lut_reuse, args.group_size)
-    print_table(df, f"price of one multiply on {dp.label} (acc {dp.accumulator_bits} bits), table {table.name}")
-    if dp.kind in ("lut", "factorised") and args.lut_reuse is None and args.group_size is None:
+    print_table(df, f"price of one multiply on {dp.name} (acc {dp.accumulator_bits} bits), table {table.name}")
+    if dp.spec.shared is not None and args.lut_reuse is None and args.group_size is None:
         print("(marginal price: the shared table build / group multiply is spread over its uses by "
               "--lut-reuse / --group-size, and counted in full by `wfncodesign energy`)")
     return 0
