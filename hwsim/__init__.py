@@ -13,6 +13,10 @@ Part 2, energy: technology tables as data (:func:`load_table`, 45 nm by default)
 (:class:`Datapath`: mac, shift, shift_add, lut, factorised) and :func:`price` (pJ of one multiply
 by each value), the weight statistics of a network (:func:`analyse_weights`, Numba) and
 :func:`energy_report` (energy per inference by layer and component).
+
+Part 3, mappings and design spaces: ``ArrayConfig(schedule="search")`` maps every layer for
+energy, latency or EDP (:mod:`hwsim.array.mapper`), and :mod:`hwsim.array.sweep` sweeps arrays,
+buffers, dataflows and datapaths.
 """
 
 from hwsim.array.config import ArrayConfig, read_layout_csv, read_scalesim_cfg

@@ -41,6 +41,18 @@ def test_small_buffers_refetch_and_spill_partial_sums():
     assert row.sram_ofmap_reads == outputs * (row.row_folds - 1)
 
 
+def test_partial_sums_are_checked_against_the_ofmap_buffer_at_accumulator_width():
+    # 400 pixels x 8 filters = 3,200 partial sums: 3.1 KB at 8 bits fits the 4 KB OFMAP buffer,
+    # 12.5 KB at the 32-bit accumulator width does not.
+    layer = Layer("c", "conv", 1, 16, 8, 20, 20, 3, 3, padding=1)
+    outputs = 8 * 20 * 20
+    narrow = one(layer, ArrayConfig(8, 8, "ws", 64, 64, 4, psum_bits=8))
+    assert narrow.dram_ofmap_writes == outputs and narrow.dram_ofmap_reads == 0
+    wide = one(layer, ArrayConfig(8, 8, "ws", 64, 64, 4))  # psum_bits = 32, the default
+    assert wide.row_folds == 18
+    assert wide.dram_ofmap_writes == outputs * 18 and wide.dram_ofmap_reads == outputs * 17
+
+
 def test_output_stationary_physical_writes_drop_scalesims_r_plus_c():
     layer = Layer("c", "conv", 1, 3, 10, 8, 8, 3, 3)
     row = one(layer, ArrayConfig(4, 6, "os"))

@@ -20,6 +20,7 @@ from torch import nn
 from hwsim.array.config import ArrayConfig
 from hwsim.array.result import SimulationResult
 from hwsim.energy.datapath import Datapath
+from hwsim.array.sweep import search_costs
 from hwsim.energy.report import check_workload, energy_report, memory_sizes
 from hwsim.energy.result import EnergyReport
 from hwsim.workload.capture import capture_layers, layers_from_torch
@@ -99,7 +100,10 @@ def workload_energy(work: Workload, datapath: Datapath, config: ArrayConfig | No
     config = config or default_array()
     if simulation is None:
         check_workload(work.stats, datapath)  # before simulating: name a value the datapath cannot hold
-        simulation = simulate(work.layers, config)
+        # A searched schedule picks each layer's mapping at this datapath's prices.
+        costs = (search_costs(work.stats, datapath, memory_sizes(config), table=table, dram=dram,
+                              weight_encoding=weight_encoding) if config.schedule == "search" else None)
+        simulation = simulate(work.layers, config, costs=costs)
     report = energy_report(work.layers, simulation, work.stats, datapath, memory_sizes(config), table=table, dram=dram,
                            weight_encoding=weight_encoding, act_zero=work.act_zero)
     return ModelEnergy(report, simulation, work.stats, work.layers, datapath, config)

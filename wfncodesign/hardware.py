@@ -8,7 +8,8 @@
 - :func:`value_cost`: the price list the hardware-aware fixer asks (pJ of one multiply by each
   candidate value on a datapath), and :func:`weight_usage`: how many MACs each weight takes part in.
 - :func:`trial_hardware`: a fixed model's energy per inference by component on every accelerator and
-  datapath of a study, and cycles, as one row of columns plus per-trial CSVs.
+  datapath of a study, and cycles, as one row of columns plus per-trial CSVs (and the study's
+  named design-space sweeps, :func:`wfncodesign.explore.study_sweeps`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from hwsim.errors import HwsimError
 from hwsim.workload.capture import capture_layers
 from hwsim.array.simulate import simulate
 from wfncodesign.energy import default_array, workload, workload_energy
+from wfncodesign.explore import study_sweeps
 from wfncodesign.errors import WfnError
 from wfncodesign.study import columns as C
 
@@ -158,7 +160,9 @@ def trial_hardware(model: nn.Module, input_shape: tuple[int, ...], hardware: Any
         cols[C.cycles(acc)] = float(sim.totals.total_cycles)
         for name, dp in datapaths.items():
             try:
-                result = workload_energy(work, dp, config, simulation=sim, weight_encoding=encoding)
+                # A searched schedule maps each layer at the datapath's own prices: simulated per datapath.
+                result = workload_energy(work, dp, config, simulation=sim if config.schedule == "scalesim" else None,
+                                         weight_encoding=encoding)
             except HwsimError as exc:
                 cols[C.energy(acc, name)] = math.nan
                 cols[C.hw_note(acc, name)] = str(exc)
@@ -168,6 +172,8 @@ def trial_hardware(model: nn.Module, input_shape: tuple[int, ...], hardware: Any
             for comp, pj in totals.components_pj.items():
                 cols[C.energy(acc, name, comp)] = pj
             atomic_write_text(trial_dir / C.energy_csv(acc, name), result.report.to_frame().to_csv(index=False))
+    if hardware.sweeps:
+        cols.update(study_sweeps(work, hardware, datapaths, encoding, trial_dir))
     if codebook is not None:
         atomic_write_text(trial_dir / "codebook.csv", _prices_table(codebook, datapaths).to_csv(index=False))
     return cols

@@ -5,7 +5,9 @@
 - :mod:`~hwsim.array.systolic`: closed-form cycle and SRAM access counts;
 - :mod:`~hwsim.array.timing`, :mod:`~hwsim.array.traffic`: SimPy stall timing and physical DRAM traffic;
 - :mod:`~hwsim.array.simulate`: :func:`simulate`, all of it per layer, returning a
-  :class:`~hwsim.array.result.SimulationResult`.
+  :class:`~hwsim.array.result.SimulationResult`;
+- :mod:`~hwsim.array.mapper`: the mapping search (``schedule="search"``), closed form over candidates;
+- :mod:`~hwsim.array.sweep`: design-space sweeps of rows, columns, buffers, dataflows and datapaths.
 """
 
 from hwsim.array.config import ArrayConfig, read_layout_csv, read_scalesim_cfg

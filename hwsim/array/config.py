@@ -33,6 +33,8 @@ from hwsim.csvrows import csv_rows, row_ints
 
 DATAFLOWS = ("ws", "os", "is")
 BANDWIDTH_MODES = ("calc", "user")
+SCHEDULES = ("scalesim", "search")  # SCALE-Sim's one loop order, or hwsim.array.mapper's search
+OBJECTIVES = ("energy", "latency", "edp")
 # SCALE-Sim's estimate-bandwidth mode fills IFMAP/FILTER at 10 words/cycle (single_layer_sim.run).
 CALC_FILL_BANDWIDTH = 10
 # Below this many words, SCALE-Sim's buffers (100 sets per buffer) stop making sense.
@@ -51,7 +53,11 @@ class LayoutRow:
 class ArrayConfig:
     """A systolic array with double-buffered IFMAP/FILTER/OFMAP scratchpads and a DRAM interface.
 
-    Sizes are in KB of ``word_bytes``-byte words.  ``dram_bandwidth`` (words/cycle, shared by all
+    Sizes are in KB of ``word_bytes``-byte words; partial sums sit in the OFMAP scratchpad at
+    ``psum_bits`` (the accumulator width), so it holds :meth:`psum_words` of them.  ``schedule``
+    picks the loop order and tiling: ``scalesim`` (SCALE-Sim's, the default, for compatible
+    reports) or ``search`` (:mod:`hwsim.array.mapper`, the best mapping per layer for
+    ``objective``: ``energy``, ``latency`` or ``edp``).  ``dram_bandwidth`` (words/cycle, shared by all
     operands) limits the physical timing model; ``None`` means unlimited (no DRAM stalls).  The
     ``bandwidth_mode``, ``*_fill_bandwidth`` and ``*_banks`` fields only shape the SCALE-Sim
     compatible figures (see the module docstring).
@@ -72,16 +78,23 @@ class ArrayConfig:
     filter_banks: int = 1
     custom_layout: bool = False
     run_name: str = "hwsim_run"
+    psum_bits: int = 32
+    schedule: str = "scalesim"
+    objective: str = "energy"
     layout: tuple[LayoutRow, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         for attr in ("rows", "cols", "word_bytes", "ifmap_fill_bandwidth", "filter_fill_bandwidth",
-                     "ifmap_banks", "filter_banks"):
+                     "ifmap_banks", "filter_banks", "psum_bits"):
             value = getattr(self, attr)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise HwsimError(f"array config: {attr} must be an integer >= 1, got {value!r}")
         if self.dataflow not in DATAFLOWS:
             raise HwsimError(f"array config: dataflow must be one of {DATAFLOWS}, got {self.dataflow!r}")
+        if self.schedule not in SCHEDULES:
+            raise HwsimError(f"array config: schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if self.objective not in OBJECTIVES:
+            raise HwsimError(f"array config: objective must be one of {OBJECTIVES}, got {self.objective!r}")
         if self.bandwidth_mode not in BANDWIDTH_MODES:
             raise HwsimError(f"array config: bandwidth_mode must be one of {BANDWIDTH_MODES}, "
                              f"got {self.bandwidth_mode!r}")
@@ -114,6 +127,10 @@ class ArrayConfig:
     def words(self, operand: str) -> int:
         """Capacity of the ``ifmap``, ``filter`` or ``ofmap`` scratchpad in words."""
         return math.floor(getattr(self, f"{operand}_sram_kb") * 1024 / self.word_bytes)
+
+    def psum_words(self) -> int:
+        """Partial sums the OFMAP scratchpad holds at ``psum_bits`` each (not its operand words)."""
+        return math.floor(self.ofmap_sram_kb * 1024 * 8 / self.psum_bits)
 
     @property
     def pes(self) -> int:

@@ -18,7 +18,8 @@ import pandas as pd
 from hwsim.errors import HwsimError
 
 GEOMETRY = ["n", "c", "k", "h", "w", "r", "s", "stride", "padding", "groups", "out_h", "out_w"]
-MAPPING = ["sr", "sc", "t", "row_folds", "col_folds", "folds"]
+MAPPING = ["sr", "sc", "t", "row_folds", "col_folds", "folds", "mapping", "passes"]
+TEXT = ("mapping",)  # each layer's mapping by name (hwsim.array.mapper): text, empty on the total row
 PHYSICAL = ["macs", "compute_cycles", "stall_cycles", "total_cycles", "utilization",
             "sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes", "sram_ofmap_reads",
             "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes", "dram_ofmap_reads"]
@@ -39,6 +40,7 @@ class SimulationTotals:
 
     macs: int
     folds: int
+    passes: int
     compute_cycles: int
     stall_cycles: int
     total_cycles: int
@@ -115,7 +117,9 @@ class SimulationResult:
         data: dict[str, object] = {"layer": [*self.layers, "total"], "kind": [*self.kinds, ""]}
         for col, values in self.per_layer.items():
             values = values.tolist()
-            if col in total:
+            if col in TEXT:
+                data[col] = values + [""]
+            elif col in total:
                 kind = np.float64 if isinstance(total[col], float) else np.int64
                 data[col] = np.array(values + [total[col]], dtype=kind)
             elif col in FOLD_MEANS:

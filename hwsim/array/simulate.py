@@ -28,6 +28,12 @@ and the start/stop cycles ``scalesim_{sram,dram}_{ifmap,filter,ofmap}_{start,sto
 
 A grouped (depthwise) layer runs its groups one after another, like SCALE-Sim's per-channel
 expansion: counts and cycles are the sum over groups, start/stop cycles those of one group.
+
+``config.schedule`` says whose loop order the physical columns follow: ``scalesim`` (the default,
+SCALE-Sim's one schedule) or ``search`` (:mod:`hwsim.array.mapper`: per layer the mapping that
+minimises ``config.objective``, its latency the DRAM roofline rather than the SimPy model).  The
+``mapping`` column names each layer's mapping (``scalesim`` for SCALE-Sim's) and ``passes`` counts
+its array passes; the ``scalesim_*`` columns are SCALE-Sim's own schedule either way.
 """
 
 from __future__ import annotations
@@ -45,14 +51,20 @@ from hwsim.scalesim import memory as sm
 from hwsim.array.systolic import compute_cycles, fold_averages, fold_cycles, sram_counts
 from hwsim.array.timing import layer_cycles
 from hwsim.array.traffic import fold_traffic
+from hwsim.array.mapper import COUNTS, AccessCosts, baseline_metrics, search
+from hwsim.energy.datapath import Datapath
+from hwsim.energy.report import access_costs, memory_sizes
 
 # Result slots of the emulation behind each start/stop column.
 _EDGE_SLOTS = [sm.R_IF_SSTART, sm.R_IF_SSTOP, sm.R_FI_SSTART, sm.R_FI_SSTOP, sm.R_OF_SSTART, sm.R_OF_SSTOP,
                sm.R_IF_DSTART, sm.R_IF_DSTOP, sm.R_FI_DSTART, sm.R_FI_DSTOP, sm.R_OF_DSTART, sm.R_OF_DSTOP]
 
 
-def simulate(layers: Sequence[Layer], config: ArrayConfig) -> SimulationResult:
-    """Per-layer cycles and accesses of ``layers`` on ``config`` and their totals (see module doc)."""
+def simulate(layers: Sequence[Layer], config: ArrayConfig, *, costs: AccessCosts | None = None) -> SimulationResult:
+    """Per-layer cycles and accesses of ``layers`` on ``config`` and their totals (see module doc).
+
+    ``costs``: the prices the ``search`` schedule's energy objective uses (default: an int8 MAC with
+    ``config.psum_bits`` accumulators, dense weights, the default table and DRAM)."""
     layers = list(layers)
     m = map_layers(layers, config)
     if config.layout and len(config.layout) != len(layers):
@@ -95,5 +107,33 @@ def simulate(layers: Sequence[Layer], config: ArrayConfig) -> SimulationResult:
     columns.update({col: values.tolist() for col, values in sram_counts(m, config).items()})
     eff, util = fold_averages(m, config)
     columns["scalesim_mapping_efficiency"], columns["scalesim_compute_util"] = eff.tolist(), util.tolist()
+    columns["mapping"] = ["scalesim"] * len(layers)
+    columns["passes"] = [g * int(f) for g, f in zip(m.groups, m.folds)]
+    if config.schedule == "search":
+        _apply_search(columns, layers, config, costs)
     return SimulationResult.from_columns(tuple(layer.name for layer in layers), tuple(layer.kind for layer in layers),
                                          columns, config.pes)
+
+
+def default_costs(config: ArrayConfig) -> AccessCosts:
+    """The search's prices when none are given: an int8 (``8 * word_bytes``-bit) MAC, dense weights."""
+    dp = Datapath("mac", bits=8 * config.word_bytes, acc_bits=config.psum_bits)
+    return access_costs(dp, memory_sizes(config))
+
+
+def _apply_search(columns: dict[str, list], layers: Sequence[Layer], config: ArrayConfig,
+                  costs: AccessCosts | None) -> None:
+    """Replace the physical columns by those of the searched mapping of every layer (in place)."""
+    costs = costs or default_costs(config)
+    counts = np.array([columns[c] for c in COUNTS], dtype=np.float64).T
+    base = baseline_metrics(counts, np.array(columns["compute_cycles"], dtype=np.float64),
+                            np.array(columns["passes"], dtype=np.float64),
+                            np.array(columns["macs"], dtype=np.float64), config, costs)
+    found = search(layers, config, costs, baseline=base)
+    for j, col in enumerate(COUNTS):
+        columns[col] = found.counts[:, j].tolist()
+    latency = np.ceil(found.latency).astype(np.int64)
+    columns["compute_cycles"] = found.compute_cycles.tolist()
+    columns["total_cycles"] = latency.tolist()
+    columns["stall_cycles"] = (latency - found.compute_cycles).tolist()
+    columns["mapping"], columns["passes"] = found.names, found.passes.tolist()

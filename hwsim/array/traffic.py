@@ -13,7 +13,7 @@ uses (column folds outer, row folds inner):
   of a partial last window read nothing;
 - outputs: ``os`` finishes each output inside one fold and writes it once; ``ws`` and ``is`` add
   partial sums over row folds, which stay in the OFMAP scratchpad when one column fold's outputs
-  fit there (written once, after the last row fold), and otherwise go to DRAM after every row fold
+  fit there at the accumulator width (``config.psum_words()``; written once, after the last row fold), and otherwise go to DRAM after every row fold
   and come back before the next (``dram_ofmap_reads``).
 
 Distinct elements per tile are counted exactly over the layer's real im2col addresses (Numba).
@@ -120,6 +120,6 @@ def fold_traffic(config: ArrayConfig, sr: int, sc: int, t: int, window: int, tab
         whole = window * t <= config.words("filter")
         filt = np.where(fc == 0, t * rows_used, 0) if whole else t * rows_used
     psums = t * cols_used
-    if t * min(C, sc) <= config.words("ofmap"):  # partial sums stay on chip
+    if t * min(C, sc) <= config.psum_words():  # partial sums (accumulator width) stay on chip
         return FoldTraffic(ifmap, filt, zeros, np.where(fr == rf - 1, psums, 0))
     return FoldTraffic(ifmap, filt, np.where(fr > 0, psums, 0), psums)

@@ -42,9 +42,10 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from hwsim.array.mapper import COUNTS, AccessCosts
 from hwsim.array.result import SimulationResult
 from hwsim.energy.datapath import Datapath, Ops, check_representable, layer_ops, ops_energy, unit_costs
-from hwsim.energy.result import EnergyReport
+from hwsim.energy.result import COMPONENTS, EnergyReport
 from hwsim.errors import HwsimError
 from hwsim.energy.tables import TechTable, default_table
 from hwsim.workload.weightstats import WeightStats
@@ -100,8 +101,13 @@ def _act_zero(names: Sequence[str], act_zero: Mapping[str, float] | Sequence[flo
     return z
 
 
-def _sim_counts(sim: SimulationResult, names: Sequence[str]) -> dict[str, np.ndarray]:
+def _sim_counts(sim: SimulationResult | Mapping[str, np.ndarray], names: Sequence[str]) -> dict[str, np.ndarray]:
     """The physical access counts of ``sim`` (each (layers,)), checked to be those of ``names``."""
+    if isinstance(sim, Mapping):  # the counts themselves (a sweep's searched mappings)
+        bad = [c for c in SIM_COLUMNS if np.shape(sim.get(c)) != (len(names),)]
+        if bad:
+            raise HwsimError(f"the access counts {bad} are missing or not one value per layer ({len(names)})")
+        return {c: np.asarray(sim[c]) for c in SIM_COLUMNS}
     if not isinstance(sim, SimulationResult):
         raise HwsimError(f"expected the SimulationResult of hwsim.simulate, got {type(sim).__name__}")
     missing = [c for c in SIM_COLUMNS if c not in sim.per_layer]
@@ -150,14 +156,57 @@ def _mean_weight_bits(wbits: np.ndarray, stats: WeightStats) -> float:
     return float(np.dot(wbits, n) / n.sum())
 
 
-def energy_report(layers: Sequence, sim: SimulationResult, stats: WeightStats, datapath: Datapath,
+def _memory_pJ(bits: dict[str, float], e_dram: float, rd: dict[str, float], wr: dict[str, float]) -> dict[str, float]:
+    """pJ of the DRAM and each SRAM buffer for the bits :func:`_layer_bits` moved."""
+    return {"dram": bits["dram"] * e_dram,
+            **{f"sram_{k}": bits[f"sram_{k}_read"] * rd[k] + bits[f"sram_{k}_write"] * wr[k] for k in rd}}
+
+
+def unit_energies(datapath: Datapath, sizes: MemorySizes, *, table: TechTable | None = None,
+                  dram: str | None = None, weight_bits: float | None = None, decode_bits: int = 0) -> np.ndarray:
+    """(8, 6) pJ per element of each physical count (:data:`hwsim.array.mapper.COUNTS`) by component
+    (:data:`COMPONENTS`), exactly as :func:`energy_report` prices them (memory energy is linear in
+    the counts, so each count's price is the energy of one element of it alone); ``weight_bits``:
+    bits per stored weight (default: the operand width, dense); ``decode_bits``: codebook register
+    bits read per weight (0 for dense weights)."""
+    t = table or default_table()
+    dp = datapath
+    wb = float(dp.bits if weight_bits is None else weight_bits)
+    e_dram = t.dram(dram)
+    rd = {k: t.sram.read_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in ("ifmap", "filter", "ofmap")}
+    wr = {k: t.sram.write_pJ_per_bit(getattr(sizes, f"{k}_kb")) for k in ("ifmap", "filter", "ofmap")}
+    reg = unit_costs(dp, t).register_bit
+    out = np.zeros((len(COUNTS), len(COMPONENTS)))
+    for i, column in enumerate(COUNTS):
+        one = {c: float(c == column) for c in SIM_COLUMNS}
+        bits = _layer_bits(one, 0, dp.bits, dp.accumulator_bits, wb, 0, decode_bits)
+        pj = {**_memory_pJ(bits, e_dram, rd, wr), "registers": bits["registers"] * reg, "arithmetic": 0.0}
+        out[i] = [pj[k] for k in COMPONENTS]
+    return out
+
+
+def access_costs(datapath: Datapath, sizes: MemorySizes, *, table: TechTable | None = None,
+                 dram: str | None = None, weight_bits: float | None = None, decode_bits: int = 0) -> AccessCosts:
+    """The mapping search's prices (:mod:`hwsim.array.mapper`): :func:`unit_energies` summed over
+    components, and per MAC the register energy and a dense MAC's arithmetic (multiply and
+    accumulate), which no mapping changes."""
+    t = table or default_table()
+    unit = unit_energies(datapath, sizes, table=t, dram=dram, weight_bits=weight_bits, decode_bits=decode_bits)
+    u = unit_costs(datapath, t)
+    per_mac = (2 * datapath.bits + datapath.accumulator_bits) * u.register_bit + u.mult + u.add
+    return AccessCosts(*unit.sum(axis=1), per_mac=per_mac)
+
+
+def energy_report(layers: Sequence, sim: SimulationResult | Mapping[str, np.ndarray], stats: WeightStats,
+                  datapath: Datapath,
                   sizes: MemorySizes, *, table: TechTable | None = None, dram: str | None = None,
                   weight_encoding: str = "auto", codebook_bits: int = 32,
                   act_zero: Mapping[str, float] | Sequence[float] | None = None) -> EnergyReport:
     """Per layer and in total: operations by kind, bits per level, pJ by component.
 
     ``layers``: :class:`hwsim.workload.layers.Layer` with real weights; ``sim``: their
-    :func:`hwsim.array.simulate.simulate` result (physical counts per layer, in order); ``stats``:
+    :func:`hwsim.array.simulate.simulate` result (physical counts per layer, in order), or those counts
+    themselves (``{column: (layers,) array}``, the columns of ``SIM_COLUMNS``); ``stats``:
     :func:`hwsim.workload.weightstats.analyse_weights` of the same layers; ``act_zero``: fraction of zero
     input activations per layer (by name or in order), used when the datapath gates them.
     """
@@ -198,8 +247,7 @@ def energy_report(layers: Sequence, sim: SimulationResult, stats: WeightStats, d
         bits = _layer_bits({c: v[i] for c, v in counts.items()}, layer.macs, dp.bits, dp.accumulator_bits, w_bits,
                            cb_bits, decode_bits)
         energy = {
-            "dram": bits["dram"] * e_dram,
-            **{f"sram_{k}": bits[f"sram_{k}_read"] * rd[k] + bits[f"sram_{k}_write"] * wr[k] for k in buffers},
+            **_memory_pJ(bits, e_dram, rd, wr),
             "registers": bits["registers"] * u.register_bit,
             "arithmetic": sum(arith.values()),
         }

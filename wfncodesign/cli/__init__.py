@@ -18,7 +18,8 @@ from wfncodesign import __version__
 from wfncodesign.errors import WfnError
 
 # Subcommand modules under wfncodesign.cli, in the order --help lists them.
-COMMANDS = ["demo", "train", "eval", "fix", "encode", "decode", "inspect", "simulate", "price", "energy", "study"]
+COMMANDS = ["demo", "train", "eval", "fix", "encode", "decode", "inspect", "simulate", "price", "energy", "explore",
+            "study"]
 USER_ERRORS = (WfnError, CompressError, HwsimError, FileNotFoundError)
 
 

@@ -9,18 +9,20 @@ Writes ``ENERGY_REPORT.csv`` (one row per layer and a total: MACs, operations by
 at each level, energy by component in pJ), ``SIMULATION.csv`` (the array model's cycles and
 access counts) and, for a network with a codebook, ``PRICE_LIST.csv`` (pJ of one multiply by each
 codebook value), and prints the energy per inference by component.  Without ``--config`` the array
-is 32 x 32 PEs, weight stationary, with 64 KB buffers.
+is 32 x 32 PEs, weight stationary, with 64 KB buffers; ``--schedule search`` maps each layer for
+``--objective`` (the simulation's ``mapping`` column names the mapping chosen).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
 
 from compress.fileio import atomic_write_text
-from hwsim.array.config import read_scalesim_cfg
+from hwsim.array.config import OBJECTIVES, SCHEDULES, read_scalesim_cfg
 from hwsim.energy.datapath import price
 from hwsim.energy.report import ENCODINGS, component_summary
 from hwsim.energy.result import COMPONENTS
@@ -42,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=int, default=1, help="inferences per batch (energy is reported per inference)")
     add_datapath_args(p, default="mac")
     p.add_argument("--config", default=None, help="SCALE-Sim .cfg of the array (default: 32x32 weight stationary, 64 KB buffers)")
+    p.add_argument("--schedule", default="scalesim", choices=SCHEDULES,
+                   help="loop order and tiling: SCALE-Sim's (default) or the mapping search's, per layer")
+    p.add_argument("--objective", default="energy", choices=OBJECTIVES, help="what --schedule search minimises")
     p.add_argument("--dram", default=None, help="DRAM kind in the table (default: the table's default, lpddr4)")
     p.add_argument("--weight-encoding", default="auto", choices=ENCODINGS,
                    help="how weights are stored and moved (auto: codebook indices when narrower than the operands)")
@@ -78,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     dp = datapath_from_args(args)
     table = table_from_args(args)
     config = read_scalesim_cfg(args.config) if args.config else default_array()
+    config = dataclasses.replace(config, schedule=args.schedule, objective=args.objective)
     calib = calibration_images(args.data, args.data_dir, args.calib_images, args.seed) if args.calib_images else None
     result = model_energy(model, shape, dp, config, batch=args.batch, calibration=calib, table=table,
                           dram=args.dram, weight_encoding=args.weight_encoding)

@@ -7,10 +7,12 @@ One row per trial (:mod:`wfncodesign.study.trials`); the hardware columns come f
 - ``energy_pj.<accelerator>.<datapath>.<component>``: its parts, one per :data:`COMPONENTS`;
 - ``cycles.<accelerator>``: cycles of one inference on the array;
 - ``hw_note.<accelerator>.<datapath>``: why a datapath could not run the network (energies NaN);
-- ``setting.<name>``: a method setting of the trial (numbers, text and flags only).
+- ``setting.<name>``: a method setting of the trial (numbers, text and flags only);
+- ``sweep_pj.<sweep>``, ``sweep_best.<sweep>``: a named design-space sweep's least energy per
+  inference (pJ) and the design that has it; ``sweep_note.<sweep>``: why the sweep did not run.
 
-Per trial folder: ``energy_<accelerator>_<datapath>.csv`` (the energy report by layer) and
-``codebook.csv`` with a ``price_pj.<datapath>`` column (pJ of one multiply by each value).
+Per trial folder: ``energy_<accelerator>_<datapath>.csv`` (the energy report by layer),
+``sweep_<sweep>.parquet`` (every design of a named sweep) and ``codebook.csv`` with a ``price_pj.<datapath>`` column (pJ of one multiply by each value).
 Accelerator and datapath names hold no dot (a datapath name is ``kind[-fmtBITS][+gated]``).
 """
 
@@ -26,9 +28,10 @@ CYCLES = "cycles"
 HW_NOTE = "hw_note"
 SETTING = "setting"
 PRICE = "price_pj"
+SWEEP_PJ, SWEEP_BEST, SWEEP_NOTE = "sweep_pj", "sweep_best", "sweep_note"
 
 __all__ = ["COMPONENTS", "EnergyColumn", "cycles", "energy", "energy_columns", "energy_csv", "hw_note", "pair",
-           "parse_energy", "price", "setting", "split_pair"]
+           "parse_energy", "price", "setting", "split_pair", "sweep_best", "sweep_file", "sweep_note", "sweep_pj"]
 
 
 def energy(accelerator: str, datapath: str, component: str | None = None) -> str:
@@ -54,6 +57,26 @@ def setting(name: str) -> str:
 def price(datapath: str) -> str:
     """``price_pj.<datapath>``: the codebook table's price column."""
     return f"{PRICE}.{datapath}"
+
+
+def sweep_pj(sweep: str) -> str:
+    """``sweep_pj.<sweep>``: the least energy per inference (pJ) over the sweep's designs."""
+    return f"{SWEEP_PJ}.{sweep}"
+
+
+def sweep_best(sweep: str) -> str:
+    """``sweep_best.<sweep>``: the design with that energy."""
+    return f"{SWEEP_BEST}.{sweep}"
+
+
+def sweep_note(sweep: str) -> str:
+    """``sweep_note.<sweep>``: why the sweep did not run."""
+    return f"{SWEEP_NOTE}.{sweep}"
+
+
+def sweep_file(sweep: str) -> str:
+    """The per-trial file of a named sweep's designs."""
+    return f"sweep_{sweep}.parquet"
 
 
 def energy_csv(accelerator: str, datapath: str) -> str:

@@ -30,7 +30,12 @@ Layout (see ``studies/*.toml`` for complete examples)::
     datapaths = ["mac", "shift_add", "lut", "factorised"]
     bits = 8
     [hardware.accelerators.edge]       # one or more accelerators: a SCALE-Sim .cfg or inline keys
-    config = "../configs/edge.cfg"
+    config = "../configs/edge.cfg"     # (inline keys may set schedule = "search", objective = ...)
+    [hardware.sweeps.arrays]           # optional design-space sweeps of every trial (the datapaths above)
+    rows = [8, 16, 32]
+    cols = [8, 16, 32]
+    buffers_kb = [16, 64]
+    dataflows = ["ws", "os"]           # optional (default ["ws"]); objective = "energy" (default)
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from typing import Any, Mapping
 
 from wfncodesign.data import DATASETS
 from wfncodesign.errors import WfnError
+from wfncodesign.explore import check_sweep
 from wfncodesign.methods import METHODS, get_method
 from wfncodesign.models import MODELS, Recipe, get_spec
 from wfncodesign.settings import settings_from_mapping, settings_to_dict, settings_values
@@ -50,7 +56,7 @@ from wfncodesign.settings import settings_from_mapping, settings_to_dict, settin
 TOP_KEYS = {"name", "description", "dataset", "data_dir", "seeds", "device", "models", "methods", "hardware"}
 MODEL_KEYS = {"name", "checkpoint", "init", "epoch_samples", *(f.name for f in fields(Recipe))}
 METHOD_KEYS = {"method", "label", "settings", "grid", "models", "include", "exclude"}
-HARDWARE_KEYS = {"datapaths", "bits", "accelerators", "weight_coding"}
+HARDWARE_KEYS = {"datapaths", "bits", "accelerators", "weight_coding", "sweeps"}
 
 
 def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -114,6 +120,7 @@ class HardwareEntry:
     bits: int = 8
     weight_coding: str = "entropy"
     accelerators: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sweeps: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> checked sweep axes
 
 
 @dataclass(frozen=True)
@@ -260,7 +267,9 @@ def _parse_hardware(h: Any, base_dir: Path, where: str) -> HardwareEntry:
     accels = {}
     for name, table in _expect(h.get("accelerators", {}), dict, f"{where}.accelerators").items():
         accels[name] = hardware.check_accelerator(table, base_dir, where=f"{where}.accelerators.{name}")
-    return HardwareEntry(datapaths, bits, coding, accels)
+    sweeps = {name: check_sweep(table, datapaths, bits, f"{where}.sweeps.{name}")
+              for name, table in _expect(h.get("sweeps", {}), dict, f"{where}.sweeps").items()}
+    return HardwareEntry(datapaths, bits, coding, accels, sweeps)
 
 
 @dataclass(frozen=True)
