@@ -36,6 +36,7 @@ from wfncodesign.energy import default_array, workload, workload_energy
 from wfncodesign.explore import study_sweeps
 from wfncodesign.errors import WfnError
 from wfncodesign.study import columns as C
+from wfncodesign.synthcost import SOURCES, synth_value_cost
 
 DEFAULT_ACCELERATOR = "default"
 
@@ -92,13 +93,21 @@ def array_config(table: Mapping[str, Any] | None) -> ArrayConfig:
     return ArrayConfig(**table)
 
 
-def value_cost(datapath: str | Datapath, bits: int = 8) -> Callable[[np.ndarray], np.ndarray]:
+def value_cost(datapath: str | Datapath, bits: int = 8, source: str = "table",
+               activations: np.ndarray | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """``values -> pJ`` of one multiply by each value on ``datapath``: the fixer's price list.
 
-    Zero costs nothing on a datapath that skips it, but the popularity/price rule needs positive
-    prices, so every price is at least 1 % of the cheapest non-zero operation of the datapath.
+    ``source``: ``"table"`` (op counts times the technology table) or ``"synth"`` (each value's
+    shift-add multiplier synthesised by Yosys and simulated on ``activations``, see
+    :mod:`wfncodesign.synthcost`).  Zero costs nothing on a datapath that skips it, but the
+    popularity/price rule needs positive prices, so every price is at least 1 % of the cheapest
+    non-zero operation of the datapath.
     """
     dp = parse_datapath(datapath, bits) if isinstance(datapath, str) else datapath
+    if source not in SOURCES:
+        raise WfnError(f"cost source {source!r} is unknown; use one of {list(SOURCES)}")
+    if source == "synth":
+        return synth_value_cost(dp, activations)
     floor = 0.01 * float(price(np.array([1.0]), dp)[0])
 
     def cost(values: np.ndarray) -> np.ndarray:

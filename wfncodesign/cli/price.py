@@ -18,6 +18,8 @@ from hwsim.workload.kernels import signed_digit_count
 from wfncodesign.cli.common import print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
 from wfncodesign.errors import WfnError
+from wfncodesign.synthcost import SOURCES
+from hwsim.synth.prices import FORMS, SynthConfig, synth_prices
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="lut: multiplies served by one activation's product table (adds the table build)")
     p.add_argument("--group-size", type=float, default=None,
                    help="factorised: activations per distinct weight per output (adds the shared multiply)")
+    p.add_argument("--cost-source", default="table", choices=SOURCES,
+                   help="table: op counts x technology table; synth: each value's shift-add multiplier "
+                        "synthesised by Yosys (the synth extra) and simulated gate by gate (shift_add)")
+    p.add_argument("--form", default="csd", choices=FORMS,
+                   help="synth: the multiplier written as its CSD chain, the fewest-adder graph, or x * c")
+    p.add_argument("--activations", default=None, metavar="FILE.npy",
+                   help="synth: activations to simulate on (a .npy array of real numbers; default uniform)")
     p.set_defaults(func=run)
 
 
@@ -55,10 +64,36 @@ def price_table(values: np.ndarray, dp: Datapath, table, lut_reuse: float | None
     })
 
 
+def synth_table(values: np.ndarray, dp: Datapath, table, form: str, activations: np.ndarray | None) -> pd.DataFrame:
+    """One row per value: CSD, circuit size and switching energy from synthesis, the table price beside."""
+    if dp.kind != "shift_add" or dp.number != "int":
+        raise WfnError(f"--cost-source synth prices the shift_add datapath, not {dp.label}; add --datapath shift_add")
+    result = synth_prices(values, activations, SynthConfig(bits=dp.bits, acc_bits=dp.accumulator_bits, form=form,
+                                                           table=table))
+    df = result.table.drop(columns=["mantissa", "shift"])
+    df.insert(1, "csd", [csd_string(v) for v in values])
+    df["table_pJ"] = price(values, dp, table=table)
+    return df
+
+
+def _activations(path: str | None) -> np.ndarray | None:
+    if path is None:
+        return None
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise WfnError(f"--activations {path}: cannot read a .npy array ({exc}); save one with numpy.save") from None
+
+
 def run(args: argparse.Namespace) -> int:
     values = parse_values(args.values)
     dp = datapath_from_args(args)
     table = table_from_args(args)
+    if args.cost_source == "synth":
+        df = synth_table(values, dp, table, args.form, _activations(args.activations))
+        print_table(df, f"synthesised price of one multiply-accumulate on {dp.label} (acc {dp.accumulator_bits} bits), "
+                        f"{args.form} form, energy per toggle calibrated to {table.name}'s int{dp.bits} multiply")
+        return 0
     df = price_table(values, dp, table, args.lut_reuse, args.group_size)
     print_table(df, f"price of one multiply on {dp.name} (acc {dp.accumulator_bits} bits), table {table.name}")
     if dp.spec.shared is not None and args.lut_reuse is None and args.group_size is None:

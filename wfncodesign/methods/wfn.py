@@ -9,7 +9,9 @@ paper's: delta 0.01, the 30..100 % schedule, 3 epochs per step, gamma0 = 2^-7, A
 Hardware-aware fixing (the codesign loop): with ``cost_datapath`` (e.g. ``shift_add``) the fixer is
 handed :func:`wfncodesign.hardware.value_cost` (pJ of one multiply by each candidate value on that
 datapath, from :mod:`hwsim`), ``cost_exponent`` lambda and, when the target has a model, each
-weight's usage (MACs per inference of its layer per weight, :func:`wfncodesign.hardware.weight_usage`):
+weight's usage (MACs per inference of its layer per weight, :func:`wfncodesign.hardware.weight_usage`);
+with ``cost_source = "synth"`` the prices come from each value's synthesised multiplier, simulated on
+the layer inputs of a calibration batch (:mod:`wfncodesign.synthcost`):
 weights used more often than the mean may only take cheaper values (a price ceiling
 ``p_max * (mean usage / usage)**lambda``), each choice maximises ``popularity / price**lambda`` and
 escalation follows price levels (:func:`compress.wfn.fixing.fix_to_target_priced`); lambda = 0 is plain
@@ -26,6 +28,8 @@ from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 from wfncodesign.settings import project
 
+CALIBRATION_IMAGES = 64  # validation images whose layer inputs drive synthesised prices (cost_source synth)
+
 
 @dataclass(frozen=True)
 class WfnSettings(WFNConfig):
@@ -35,6 +39,9 @@ class WfnSettings(WFNConfig):
     cost_datapath: str | None = field(default=None, metadata={
         "help": "hardware-aware fixing: price candidates on this datapath (e.g. shift_add; none: plain WFN)"})
     cost_bits: int = field(default=8, metadata={"help": "activation width of the pricing datapath"})
+    cost_source: str = field(default="table", metadata={
+        "help": "where prices come from: table (op counts x technology table) or synth (each value's "
+                "shift-add multiplier synthesised by Yosys, needs the synth extra; shift_add only)"})
 
     def __post_init__(self) -> None:
         super().__post_init__()  # the fixer's own checks and messages
@@ -44,6 +51,13 @@ class WfnSettings(WFNConfig):
             from wfncodesign.hardware import parse_datapath
 
             parse_datapath(self.cost_datapath, self.cost_bits)
+        from wfncodesign.synthcost import SOURCES
+
+        if self.cost_source not in SOURCES:
+            raise WfnError(f"cost_source {self.cost_source!r} is unknown; use one of {list(SOURCES)}")
+        if self.cost_source == "synth" and (self.cost_datapath or "").split("+")[0] != "shift_add":
+            raise WfnError(f"cost_source synth prices the shift_add datapath (a constant multiplier per value); "
+                           f"set cost_datapath = shift_add, not {self.cost_datapath!r}")
 
     def config(self, seed: int = 0) -> WFNConfig:
         """The plain :class:`WFNConfig` of these settings with ``seed`` (what the fixer checkpoints)."""
@@ -77,7 +91,14 @@ def _hardware_hook(settings: WfnSettings, target: FixTarget) -> dict:
         return {}
     from wfncodesign.hardware import value_cost, weight_usage
 
-    hook = {"value_cost": value_cost(settings.cost_datapath, settings.cost_bits)}
+    activations = None
+    if settings.cost_source == "synth" and target.model is not None and target.splits is not None:
+        from wfncodesign.energy import first_images
+        from wfncodesign.synthcost import layer_activations
+
+        activations = layer_activations(target.model, first_images(target.splits.val, CALIBRATION_IMAGES),
+                                        target.seed)
+    hook = {"value_cost": value_cost(settings.cost_datapath, settings.cost_bits, settings.cost_source, activations)}
     if target.model is not None and target.splits is not None:
         hook["usage"] = weight_usage(target.model, target.splits.input_shape, target.flat)
     return hook

@@ -1,0 +1,73 @@
+"""Synthesised price lists for the fixer (``cost_source = "synth"``): :mod:`hwsim.synth` joined to a model.
+
+The activations a PE multiplies are every Conv2d/Linear layer's inputs on a calibration batch.  An
+int8 accelerator quantises each layer with its own scale, so each layer's inputs are divided by
+their own max |a| (codes in [-1, 1], which :func:`hwsim.synth.stream.quantise` maps to ``bits``-bit
+integers) and the layers are pooled in proportion to their MACs per inference: a layer that does
+more multiplies contributes more of the stream.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from hwsim.energy.datapath import Datapath
+from hwsim.synth.prices import SynthConfig, synth_prices
+from hwsim.workload.layers import layers_from_torch, run_layers
+from wfncodesign.errors import WfnError
+
+SOURCES = ("table", "synth")
+POOL = 65536  # activations kept in the pooled calibration stream
+
+
+def layer_activations(model: nn.Module, images: torch.Tensor, seed: int = 0) -> np.ndarray:
+    """(POOL,) float64 in [-1, 1]: layer inputs over ``images``, each scaled by its own max |a|,
+    sampled in proportion to each layer's MACs."""
+    inputs: dict[str, np.ndarray] = {}
+
+    def record(name: str, module: nn.Module, args: tuple, output: torch.Tensor) -> None:
+        a = args[0].detach().cpu().double().numpy().reshape(-1)
+        top = float(np.abs(a).max()) if a.size else 0.0
+        inputs[name] = a / top if top > 0 else a
+
+    run_layers(model, images, record)
+    macs = {layer.name: layer.macs for layer in layers_from_torch(model, tuple(images.shape[1:]))}
+    names = [n for n in inputs if macs.get(n, 0) > 0]
+    if not names:
+        raise WfnError("the model has no Conv2d/Linear layer with multiplies to take activations from")
+    share = np.array([macs[n] for n in names], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(POOL, share / share.sum())
+    return np.concatenate([inputs[n][rng.integers(0, inputs[n].size, c)] for n, c in zip(names, counts)])
+
+
+def synth_value_cost(dp: Datapath, activations: np.ndarray | None = None,
+                     config: SynthConfig | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """``values -> pJ`` from synthesised shift-add multipliers on ``dp`` (shift_add only), memoised per value.
+
+    Zero costs nothing, but the fixer needs positive prices: every price is at least 1 % of the
+    price of multiplying by 1 (the cheapest non-zero multiply: wiring and the accumulate).
+    """
+    if dp.kind != "shift_add" or dp.number != "int":
+        raise WfnError(f"synthesised prices build a constant multiplier per value: they price the shift_add "
+                       f"datapath, not {dp.label}; use cost_datapath shift_add or cost_source table")
+    cfg = config or SynthConfig(bits=dp.bits, acc_bits=dp.accumulator_bits)
+    memo: dict[float, float] = {}
+
+    def lookup(values: np.ndarray) -> np.ndarray:
+        todo = sorted({float(v) for v in values} - set(memo))
+        if todo:
+            memo.update(zip(todo, synth_prices(np.array(todo), activations, cfg).pj.tolist()))
+        return np.array([memo[float(v)] for v in values], dtype=np.float64)
+
+    floor = 0.01 * float(lookup(np.array([1.0]))[0])
+
+    def cost(values: np.ndarray) -> np.ndarray:
+        v = np.asarray(values, dtype=np.float64)
+        return np.maximum(lookup(v.reshape(-1)), floor).reshape(v.shape)
+
+    return cost
