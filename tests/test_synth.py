@@ -58,9 +58,9 @@ def test_naf_is_the_constant_with_no_adjacent_digits(m):
     assert all(a - b >= 2 for a, b in zip(exps, exps[1:]))
 
 
-@given(st.integers(-2048, 2048).filter(bool))
+@given(st.integers(-512, 512).filter(bool))
 def test_graphs_build_the_odd_part_and_best_is_never_worse(m):
-    csd, best = csd_graph(m), best_graph(m, 3)
+    csd, best = csd_graph(m), best_graph(m, 2)
     assert csd.fundamentals[-1] == best.fundamentals[-1] == odd_part(m)[0]
     assert best.n_adders <= csd.n_adders == len(naf_digits(odd_part(m)[0])) - 1
 
@@ -201,3 +201,16 @@ def test_synth_prices_calibrate_and_cache(synth_cache):
     assert t.loc[0, "pJ"] == 0.0 and t.loc[1, "cells"] == 0  # zero is free; x * 1 is wiring
     assert t.loc[2, "cells"] == t.loc[3, "cells"] > 0  # the sign is the accumulator's subtract
     assert t.loc[4, "mult_pJ"] > t.loc[2, "mult_pJ"] > 0  # 45 (4 CSD terms) costs more than 3 (2)
+
+
+@needs_yosys
+def test_datapath_pes_are_exact_and_sized(synth_cache):
+    from hwsim.synth.pe import synth_pes
+
+    values = np.array([-0.5, -0.09375, 0.0, 0.125, 0.375])
+    pes = synth_pes(values, np.array([3, 5, 20, 8, 2]), config=SynthConfig(samples=512))  # outputs checked inside
+    lib = default_library()
+    assert set(pes) == {"mac", "shift_add", "lut", "factorised"}
+    assert pes["lut"].register_ge == pytest.approx((5 * 16 + 32) * lib.ge["DFF"])
+    assert pes["shift_add"].n_cells < pes["mac"].n_cells  # two shifters beat a general multiplier here
+    assert all(v > 0 for pe in pes.values() for v in pe.unit_pj.values())

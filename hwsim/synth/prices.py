@@ -121,6 +121,7 @@ class PriceList:
     calibration: Calibration
     config: SynthConfig
     synthesised: int  # modules Yosys had to build (0: all from the cache)
+    mac: dict  # the int MAC beside: general multiplier and accumulator on uniform operands
 
     @property
     def pj(self) -> np.ndarray:
@@ -161,7 +162,18 @@ def synth_prices(values: np.ndarray, activations: np.ndarray | None = None,
         rows.append(row)
     table = pd.DataFrame(rows)
     table["pJ"] = table["mult_pJ"] + table["acc_pJ"]
-    return PriceList(table, cal, cfg, made)
+    return PriceList(table, cal, cfg, made, _mac_row(cal, nets["acc"], cfg))
+
+
+def _mac_row(cal: Calibration, acc: Netlist, cfg: SynthConfig) -> dict:
+    """The int MAC on its calibration operands: the general multiplier (the table's price) and the accumulate."""
+    rng = np.random.default_rng(cfg.seed)
+    a, b = uniform_stream(cfg.bits, cfg.samples, rng), uniform_stream(cfg.bits, cfg.samples, rng)
+    acc_pj = _accumulate(acc, a * b, cfg, cal)
+    net = cal.netlist
+    return {"cells": net.n_cells, "area_ge": cfg.library.area_ge(net.cell_counts()),
+            "toggles_per_op": cal.toggles_per_op, "mult_pJ": cal.target_pj, "acc_pJ": acc_pj,
+            "pJ": cal.target_pj + acc_pj}
 
 
 def _adders(o: int, cfg: SynthConfig) -> int:

@@ -8,6 +8,7 @@ same width beside it.
 from __future__ import annotations
 
 import argparse
+import math
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,10 @@ def synth_table(values: np.ndarray, dp: Datapath, table, form: str, activations:
     df = result.table.drop(columns=["mantissa", "shift"])
     df.insert(1, "csd", [csd_string(v) for v in values])
     df["table_pJ"] = price(values, dp, table=table)
-    return df
+    mac = Datapath("mac", dp.bits, acc_bits=dp.acc_bits)
+    row = {"value": math.nan, "csd": f"{mac.label} MAC", "terms": 0, "adders": 0, **result.mac,
+           "table_pJ": float(price(np.array([1.0]), mac, table=table)[0])}
+    return pd.concat([df, pd.DataFrame([row])], ignore_index=True)
 
 
 def _activations(path: str | None) -> np.ndarray | None:
