@@ -4,7 +4,8 @@ For a value v = s * o * 2**e (o odd): the constant multiplier x * o is written i
 (:mod:`hwsim.synth.adders`, CSD or the best adder graph), synthesised by Yosys to gates (cached on
 disk), and simulated on a stream of activations from a calibration batch; the product (with its
 sign, as an add or a subtract) enters an ``acc_bits`` accumulator, itself a synthesised adder
-simulated with its sum fed back (cleared every ``fan_in`` products).  The shift by e is wiring.
+simulated with its sum fed back (cleared every ``fan_in`` products); v and -v are priced alike (the
+mean of accumulating the products and their negatives).  The shift by e is wiring.
 Values with the same odd part share one circuit.
 
 Energy per gate toggle (pJ per GE of switching gate) is calibrated once: the synthesised
@@ -153,12 +154,13 @@ def synth_prices(values: np.ndarray, activations: np.ndarray | None = None,
         row = {"value": value, "mantissa": m, "shift": e, "terms": int(n), "adders": 0, "cells": 0,
                "area_ge": 0.0, "toggles_per_op": 0.0, "mult_pJ": 0.0, "acc_pJ": 0.0}
         if m:
-            mult = mults[abs(m)]
-            if m not in accs:  # the sign is the accumulator's add or subtract
-                accs[m] = _accumulate(nets["acc"], np.sign(m) * mult.product, cfg, cal)
-            row.update(adders=_adders(abs(m), cfg), cells=mult.netlist.n_cells,
+            o = abs(m)
+            mult = mults[o]
+            if o not in accs:
+                accs[o] = _accumulate_either_sign(nets["acc"], mult.product, cfg, cal)
+            row.update(adders=_adders(o, cfg), cells=mult.netlist.n_cells,
                        area_ge=cfg.library.area_ge(mult.netlist.cell_counts()),
-                       toggles_per_op=mult.toggles_per_op, mult_pJ=mult.pj, acc_pJ=accs[m])
+                       toggles_per_op=mult.toggles_per_op, mult_pJ=mult.pj, acc_pJ=accs[o])
         rows.append(row)
     table = pd.DataFrame(rows)
     table["pJ"] = table["mult_pJ"] + table["acc_pJ"]
@@ -197,6 +199,15 @@ def _multiply(net: Netlist, o: int, x: np.ndarray, cfg: SynthConfig, cal: Calibr
         raise HwsimError(f"synthesised multiplier by {o} gives wrong products; clear {cache.cache_dir()}")
     return _Multiply(net, y, sim.toggles_per_step,
                      switching_pj(net, sim.toggles, sim.steps, cal.pj_per_ge_toggle, cfg.library))
+
+
+def _accumulate_either_sign(net: Netlist, products: np.ndarray, cfg: SynthConfig, cal: Calibration) -> float:
+    """pJ per product of accumulating ``products`` and their negatives, averaged.
+
+    A negative value's sign is the accumulator's subtract (the same adder, operand inverted), so v
+    and -v cost the same; the average keeps the price list symmetric, as the table's is.
+    """
+    return 0.5 * (_accumulate(net, products, cfg, cal) + _accumulate(net, -products, cfg, cal))
 
 
 def _accumulate(net: Netlist, products: np.ndarray, cfg: SynthConfig, cal: Calibration) -> float:
