@@ -28,7 +28,8 @@ from hwsim.synth import cache
 from hwsim.synth.adders import naf_digits
 from hwsim.synth.gatesim import simulate
 from hwsim.synth.netlist import Netlist
-from hwsim.synth.prices import Calibration, SynthConfig, adder_verilog, calibrate, odd_mantissa, switching_pj
+from hwsim.synth.prices import (Calibration, SynthConfig, adder_verilog, calibrate, multiplier_verilog, odd_mantissa,
+                                switching_pj)
 from hwsim.synth.stream import activation_stream
 
 GROUP_BITS = 8  # factorised: extra bits of a group sum over an activation (groups of up to 256)
@@ -140,10 +141,10 @@ def synth_pes(values: np.ndarray, counts: np.ndarray, activations: np.ndarray | 
     check_representable(values, Datapath("shift_add", cfg.bits, acc_bits=cfg.acc_bits))
     b, k, pbits, gbits = cfg.bits, values.size, 2 * cfg.bits, cfg.bits + GROUP_BITS
     sa_text, _ = shift_add_verilog(values, b)
-    nets, _ = cache.netlists({"mult": multiplier2_verilog(b, b, "mult"), "acc": adder_verilog(cfg.acc_bits),
+    nets, _ = cache.netlists({"mult": multiplier_verilog(b), "acc": adder_verilog(cfg.acc_bits),
                               "pe_shift_add": sa_text, "pe_lut": lut_verilog(k, pbits),
                               "gmult": multiplier2_verilog(gbits, b, "gmult"), "gadd": adder_verilog(gbits, "gadd")})
-    cal = calibrate(cfg)
+    cal = calibrate(cfg, nets["mult"])
     rng = np.random.default_rng(cfg.seed + 1)
     x = activation_stream(activations, b, cfg.samples, cfg.seed)
     idx = rng.choice(k, cfg.samples, p=counts / counts.sum())

@@ -103,9 +103,10 @@ class Calibration:
     target_pj: float
 
 
-def calibrate(cfg: SynthConfig) -> Calibration:
-    """Energy per GE-toggle so that the synthesised ``bits``-bit multiplier costs ``table.int_mult`` per op."""
-    net = cache.netlists({"mult": multiplier_verilog(cfg.bits)})[0]["mult"]
+def calibrate(cfg: SynthConfig, net: Netlist | None = None) -> Calibration:
+    """Energy per GE-toggle so that the synthesised ``bits``-bit multiplier (``net``, else synthesised or
+    cached here) costs ``table.int_mult`` per op on uniform operands."""
+    net = net or cache.netlists({"mult": multiplier_verilog(cfg.bits)})[0]["mult"]
     rng = np.random.default_rng(cfg.seed)
     a, b = uniform_stream(cfg.bits, cfg.samples, rng), uniform_stream(cfg.bits, cfg.samples, rng)
     sim = simulate(net, {"a": a, "b": b})
@@ -144,8 +145,9 @@ def synth_prices(values: np.ndarray, activations: np.ndarray | None = None,
     odd = sorted({abs(m) for m, _ in mant if m})
     modules = dict(_module(o, cfg) for o in odd)
     modules["acc"] = adder_verilog(cfg.acc_bits)
-    nets, made = cache.netlists(modules)
-    cal = calibrate(cfg)
+    modules["mult"] = multiplier_verilog(cfg.bits)
+    nets, made = cache.netlists(modules)  # one Yosys batch for everything not cached
+    cal = calibrate(cfg, nets["mult"])
     x = activation_stream(activations, cfg.bits, cfg.samples, cfg.seed)
     mults = {o: _multiply(nets[_module(o, cfg)[0]], o, x, cfg, cal) for o in odd}
     accs: dict[int, float] = {}
