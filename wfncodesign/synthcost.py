@@ -17,32 +17,50 @@ from torch import nn
 
 from hwsim.energy.datapath import Datapath
 from hwsim.synth.prices import SynthConfig, synth_prices
-from hwsim.workload.layers import layers_from_torch, run_layers
 from wfncodesign.errors import WfnError
 
 SOURCES = ("table", "synth")
 POOL = 65536  # activations kept in the pooled calibration stream
 
 
-def layer_activations(model: nn.Module, images: torch.Tensor, seed: int = 0) -> np.ndarray:
-    """(POOL,) float64 in [-1, 1]: layer inputs over ``images``, each scaled by its own max |a|,
-    sampled in proportion to each layer's MACs."""
-    inputs: dict[str, np.ndarray] = {}
+def _macs(module: nn.Module, output: torch.Tensor) -> float:
+    """Multiplies of one Conv2d/Linear call over the batch: outputs x multiplies per output."""
+    if isinstance(module, nn.Conv2d):
+        per = module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
+    else:
+        per = module.in_features
+    return float(output.numel() * per)
 
-    def record(name: str, module: nn.Module, args: tuple, output: torch.Tensor) -> None:
+
+def layer_activations(model: nn.Module, images: torch.Tensor, seed: int = 0) -> np.ndarray:
+    """(POOL,) float64 in [-1, 1]: every Conv2d/Linear call's input over ``images``, each scaled by its
+    own max |a|, sampled in proportion to that call's MACs."""
+    inputs: list[np.ndarray] = []
+    macs: list[float] = []
+
+    def record(module: nn.Module, args: tuple, output: torch.Tensor) -> None:
         a = args[0].detach().cpu().double().numpy().reshape(-1)
         top = float(np.abs(a).max()) if a.size else 0.0
-        inputs[name] = a / top if top > 0 else a
+        inputs.append(a / top if top > 0 else a)
+        macs.append(_macs(module, output))
 
-    run_layers(model, images, record)
-    macs = {layer.name: layer.macs for layer in layers_from_torch(model, tuple(images.shape[1:]))}
-    names = [n for n in inputs if macs.get(n, 0) > 0]
-    if not names:
+    hooks = [m.register_forward_hook(record) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    was_training = model.training
+    try:
+        model.eval()
+        param = next(model.parameters(), None)
+        with torch.no_grad():
+            model(images.to(param.device) if param is not None else images)
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    share = np.array(macs, dtype=np.float64)
+    if share.sum() <= 0:
         raise WfnError("the model has no Conv2d/Linear layer with multiplies to take activations from")
-    share = np.array([macs[n] for n in names], dtype=np.float64)
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(POOL, share / share.sum())
-    return np.concatenate([inputs[n][rng.integers(0, inputs[n].size, c)] for n, c in zip(names, counts)])
+    return np.concatenate([a[rng.integers(0, a.size, c)] for a, c in zip(inputs, counts) if c])
 
 
 def synth_value_cost(dp: Datapath, activations: np.ndarray | None = None,
