@@ -54,7 +54,8 @@ def datapath_table(model, images: np.ndarray, cfg: SynthConfig) -> pd.DataFrame:
                      f"array GE ({array.rows}x{array.cols})": pe.area_ge * array.rows * array.cols,
                      "synth arithmetic nJ": synth / 1e3, "table arithmetic nJ": total["arithmetic_pJ"] / 1e3,
                      "synth total nJ": (total["total_pJ"] - total["arithmetic_pJ"] + synth) / 1e3,
-                     "table total nJ": total["total_pJ"] / 1e3})
+                     "table total nJ": total["total_pJ"] / 1e3,
+                     "synth pJ per op": ", ".join(f"{k} {v:.3g}" for k, v in pe.unit_pj.items())})
     return pd.DataFrame(rows)
 
 
