@@ -214,3 +214,15 @@ def test_datapath_pes_are_exact_and_sized(synth_cache):
     assert pes["lut"].register_ge == pytest.approx((5 * 16 + 32) * lib.ge["DFF"])
     assert pes["shift_add"].n_cells < pes["mac"].n_cells  # two shifters beat a general multiplier here
     assert all(v > 0 for pe in pes.values() for v in pe.unit_pj.values())
+
+
+def test_activations_quantise_per_scale_and_draw_from_the_batch():
+    from hwsim.synth.stream import activation_stream, quantise
+
+    q = quantise(np.array([0.0, 0.5, -1.0, 0.25]), 8)
+    assert q.tolist() == [0, 64, -127, 32]
+    x = activation_stream(np.array([0.0, 0.0, 0.0, 1.0]), 8, 4000, seed=3)
+    assert set(np.unique(x)) <= {0, 127} and 0.2 < (x == 127).mean() < 0.3
+    assert np.array_equal(x, activation_stream(np.array([0.0, 0.0, 0.0, 1.0]), 8, 4000, seed=3))
+    with pytest.raises(HwsimError, match="finite"):
+        quantise(np.array([np.nan]), 8)

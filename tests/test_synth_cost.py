@@ -55,3 +55,17 @@ def test_price_cli_synth_on_another_datapath_is_one_line(capsys):
     assert main(["price", "--values", "0.5", "--datapath", "mac", "--cost-source", "synth"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "shift_add" in err[0]
+
+
+def test_price_cli_without_yosys_says_how_to_install(synth_cache, monkeypatch, capsys):  # noqa: F811
+    import importlib.metadata
+
+    from wfncodesign.cli import main
+
+    def absent(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", absent)  # and the cache in tmp_path is empty
+    assert main(["price", "--values", "0.375", "--cost-source", "synth"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "wfncodesign[synth]" in err[0]
