@@ -14,6 +14,7 @@ table's; and the total per inference, memory (the same for both: the table's) in
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ import pandas as pd
 from compress.codebook import Codebook
 from compress.fileformat.wfnfile import load_compressed
 from compress.params import FlatParams
-from hwsim.energy.datapath import Datapath, unit_costs
+from hwsim.energy.datapath import Datapath, Ops, ops_energy, unit_costs
 from hwsim.synth.pe import synth_pes
 from hwsim.synth.prices import SynthConfig
 from wfncodesign.energy import calibration_images, default_array, model_energy
@@ -44,17 +45,18 @@ def datapath_table(model, images: np.ndarray, cfg: SynthConfig) -> pd.DataFrame:
     for kind in KINDS:
         dp = Datapath(kind, cfg.bits, acc_bits=cfg.acc_bits)
         rep = model_energy(model, tuple(images.shape[1:]), dp, array, calibration=images, codebook=cb.values).report
-        total = rep[rep["layer"] == "total"].iloc[0]
-        pe, u = pes[kind], unit_costs(dp)
-        synth = (total["mults"] * pe.unit_pj.get("mult", 0.0) + total["shifts"] * pe.unit_pj.get("shift", 0.0)
-                 + total["adds"] * pe.unit_pj.get("add", 0.0) + total["lookups"] * pe.unit_pj.get("lookup", 0.0)
-                 + total["table_writes"] * u.table_write)  # register writes: the table's price
+        pe = pes[kind]
+        # The synthesised energy per operation in place of the table's; a datapath's other kinds
+        # have no operations, and table writes (registers, not simulated) keep the table's price.
+        units = replace(unit_costs(dp), **pe.unit_pj)
+        ops = Ops(**{k: rep.total(k) for k in ("mults", "shifts", "adds", "lookups", "table_writes")})
+        synth = sum(ops_energy(ops, units).values())
+        arith, total = rep.totals.components_pj["arithmetic"], rep.totals.total_pj
         rows.append({"datapath": kind, "PE cells": pe.n_cells, "PE logic GE": pe.logic_ge,
                      "PE register GE": pe.register_ge,
                      f"array GE ({array.rows}x{array.cols})": pe.area_ge * array.rows * array.cols,
-                     "synth arithmetic nJ": synth / 1e3, "table arithmetic nJ": total["arithmetic_pJ"] / 1e3,
-                     "synth total nJ": (total["total_pJ"] - total["arithmetic_pJ"] + synth) / 1e3,
-                     "table total nJ": total["total_pJ"] / 1e3,
+                     "synth arithmetic nJ": synth / 1e3, "table arithmetic nJ": arith / 1e3,
+                     "synth total nJ": (total - arith + synth) / 1e3, "table total nJ": total / 1e3,
                      "synth pJ per op": ", ".join(f"{k} {v:.3g}" for k, v in pe.unit_pj.items())})
     return pd.DataFrame(rows)
 
