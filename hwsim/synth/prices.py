@@ -154,14 +154,15 @@ def synth_prices(values: np.ndarray, activations: np.ndarray | None = None,
     rows = []
     for value, (m, e), n in zip(v, mant, terms):
         row = {"value": value, "mantissa": m, "shift": e, "terms": int(n), "adders": 0, "cells": 0,
-               "area_ge": 0.0, "toggles_per_op": 0.0, "mult_pJ": 0.0, "acc_pJ": 0.0}
+               "area_ge": 0.0, "cell_kinds": "", "toggles_per_op": 0.0, "mult_pJ": 0.0, "acc_pJ": 0.0}
         if m:
             o = abs(m)
             mult = mults[o]
             if o not in accs:
                 accs[o] = _accumulate_either_sign(nets["acc"], mult.product, cfg, cal)
-            row.update(adders=_adders(o, cfg), cells=mult.netlist.n_cells,
-                       area_ge=cfg.library.area_ge(mult.netlist.cell_counts()),
+            counts = mult.netlist.cell_counts()
+            row.update(adders=_adders(o, cfg), cells=mult.netlist.n_cells, area_ge=cfg.library.area_ge(counts),
+                       cell_kinds=" ".join(f"{k}:{n}" for k, n in counts.items()),
                        toggles_per_op=mult.toggles_per_op, mult_pJ=mult.pj, acc_pJ=accs[o])
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -175,7 +176,9 @@ def _mac_row(cal: Calibration, acc: Netlist, cfg: SynthConfig) -> dict:
     a, b = uniform_stream(cfg.bits, cfg.samples, rng), uniform_stream(cfg.bits, cfg.samples, rng)
     acc_pj = _accumulate(acc, a * b, cfg, cal)
     net = cal.netlist
-    return {"cells": net.n_cells, "area_ge": cfg.library.area_ge(net.cell_counts()),
+    counts = net.cell_counts()
+    return {"cells": net.n_cells, "area_ge": cfg.library.area_ge(counts),
+            "cell_kinds": " ".join(f"{k}:{n}" for k, n in counts.items()),
             "toggles_per_op": cal.toggles_per_op, "mult_pJ": cal.target_pj, "acc_pJ": acc_pj,
             "pJ": cal.target_pj + acc_pj}
 

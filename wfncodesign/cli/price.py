@@ -20,6 +20,7 @@ from wfncodesign.cli.common import print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
 from wfncodesign.errors import WfnError
 from wfncodesign.synthcost import SOURCES
+from hwsim.synth.cells import default_library
 from hwsim.synth.prices import FORMS, SynthConfig, synth_prices
 
 
@@ -95,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
     table = table_from_args(args)
     if args.cost_source == "synth":
         df = synth_table(values, dp, table, args.form, _activations(args.activations))
+        kinds = df.pop("cell_kinds")
         print_table(df, f"synthesised price of one multiply-accumulate on {dp.label} (acc {dp.accumulator_bits} bits), "
-                        f"{args.form} form, energy per toggle calibrated to {table.name}'s int{dp.bits} multiply")
+                        f"{args.form} form, energy per toggle calibrated to {table.name}'s int{dp.bits} multiply; "
+                        f"area in gate equivalents ({default_library().source})")
+        print("\ncells by kind: " + "; ".join(f"{c}: {k}" for c, k in zip(df["csd"], kinds) if k))
         return 0
     df = price_table(values, dp, table, args.lut_reuse, args.group_size)
     print_table(df, f"price of one multiply on {dp.name} (acc {dp.accumulator_bits} bits), table {table.name}")
