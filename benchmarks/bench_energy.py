@@ -4,7 +4,7 @@ The layers are ResNet-18's (He et al., CVPR 2016, Table 1; ImageNet 224 x 224, b
 convolutions (3 of them 1x1 downsampling) and the 1000-way classifier, 11,678,912 weights.  The
 weights are drawn (seeded) from a Laplace distribution and snapped to a WFN-style codebook: zero
 plus every value of at most two signed powers of two between 2^-7 and 2^0 (as WFN's order-1
-candidates, DESIGN.md), so that every datapath can run them.
+candidates, docs/wfn.md), so that every datapath can run them.
 
 Timed, after one warm-up run that compiles the Numba kernels (also reported): the weight analysis
 (codebook, histograms, per-output-channel counts), the per-value price list on each datapath, the

@@ -39,7 +39,7 @@ def codesign_table(df: pd.DataFrame, datapath: str, accelerator: str = "default"
 
 
 def methods_table(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per completed trial, the columns issue 7 asks for."""
+    """One row per completed trial, the columns of the peers comparison (docs/peers.md)."""
     ok = df[df["status"] == "ok"]
     return pd.DataFrame({
         "model": ok["model"], "method": ok["label"], "setting": settings_brief(ok),

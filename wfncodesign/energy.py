@@ -32,8 +32,8 @@ from wfncodesign.errors import WfnError
 
 
 def default_array() -> ArrayConfig:
-    """The array used when none is given: 32 x 32 PEs, weight stationary, 64 KB buffers (SCALE-Sim's
-    ResNet-18 benchmark setting in issue 5)."""
+    """The array used when none is given: 32 x 32 PEs, weight stationary, 64 KB buffers (the setting
+    of the ResNet-18 comparison with SCALE-Sim, docs/hwsim-array.md)."""
     return ArrayConfig(rows=32, cols=32, dataflow="ws", ifmap_sram_kb=64, filter_sram_kb=64, ofmap_sram_kb=64)
 
 

@@ -1,6 +1,6 @@
 """Datapaths: how a PE multiplies an activation by a weight, and what that costs per value.
 
-Five datapaths a user compares (DESIGN.md, hwsim section); energies come from a
+Five datapaths a user compares (docs/hwsim-energy.md); energies come from a
 :class:`~hwsim.energy.tables.TechTable` (45 nm Horowitz/ShiftAddNet by default), the accumulator width
 sets the width of every add and shift:
 
