@@ -119,7 +119,7 @@ def test_varint_round_trips(values):
 
 
 def test_unknown_coding_lists_the_allowed():
-    with pytest.raises(CompressError, match=r"unknown coding 'zip'; choose one of \['auto', 'fixed', 'huffman', 'ans', 'range'\]"):
+    with pytest.raises(CompressError, match=r"unknown coding 'zip'; choose one of \['auto', 'fixed', 'huffman', 'ans', 'range', 'sparse'\]"):
         encode_indices([np.zeros(3, int)], 2, "zip")
     with pytest.raises(CompressError, match="unknown coding"):
         get_coding("zip")

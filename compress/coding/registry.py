@@ -1,10 +1,11 @@
-"""Index codings chosen by name: fixed-width packing, canonical Huffman, ANS and range coding.
+"""Index codings chosen by name: fixed-width packing, canonical Huffman, ANS, range and sparse coding.
 
 A coding turns the codebook indices of a network (one segment per layer) into bytes and back,
 losslessly.  Each is fitted once on the whole network's index counts (one shared table, as the
 whole-network codebook of WFN, Subia-Waud and Dasmahapatra, ECCV 2022, suggests), then encodes every
 layer as its own segment so a reader can find and decode any layer alone.  ``auto`` encodes with
-each coding and keeps the smallest (table included).
+each coding and keeps the smallest (table included).  Segments keep their array's shape on the way
+to a coder (``sparse`` models the zero map of the matrix view); the others flatten them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from compress.coding.bitpack import FixedWidthCode
 from compress.codebook import check_indices
 from compress.errors import CompressError
 from compress.coding.huffman import HuffmanCode
+from compress.coding.sparse import SparseCode
 
 AUTO = "auto"
 
@@ -45,7 +47,7 @@ class IndexCode(Protocol):
 
 # Registry order is the tie-break order of ``auto``: simpler codings win ties.
 CODINGS: dict[str, type[IndexCode]] = {
-    c.name: c for c in (FixedWidthCode, HuffmanCode, AnsCode, RangeCode)
+    c.name: c for c in (FixedWidthCode, HuffmanCode, AnsCode, RangeCode, SparseCode)
 }
 
 
@@ -94,21 +96,21 @@ class EncodedIndices:
 def _encode_with(name: str, segments: list[np.ndarray], k: int) -> EncodedIndices:
     counts = np.zeros(k, dtype=np.int64)
     for s in segments:
-        counts += np.bincount(s, minlength=k)
+        counts += np.bincount(s.reshape(-1), minlength=k)
     coder = get_coding(name).fit(counts)
     return EncodedIndices(name, k, coder.table, tuple(coder.encode(s) for s in segments),
                           tuple(int(s.size) for s in segments))
 
 
 def encode_indices(segments: Sequence[np.ndarray], k: int, coding: str = AUTO) -> EncodedIndices:
-    """``segments`` (index arrays of any shape, each flattened, each index in [0, K)) in ``coding``.
+    """``segments`` (index arrays of any shape, each index in [0, K)) in ``coding``.
 
     ``coding="auto"`` tries every registered coding that supports K and keeps the smallest.
     """
     if k < 1:
         raise CompressError(f"a codebook needs at least one value, got K={k}")
     names = list(CODINGS) if coding == AUTO else [get_coding(coding).name]
-    checked = [check_indices(s, k) for s in segments]
+    checked = [check_indices(s, k).reshape(np.shape(s)) for s in segments]
     best: EncodedIndices | None = None
     errors = []
     for name in names:

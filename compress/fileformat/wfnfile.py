@@ -174,7 +174,7 @@ def encode_wfn(source: Source, flat: FlatParams, codebook: Codebook, *, coding: 
     if codebook.k > MAX_CODEBOOK:
         raise CompressError(f"codebook of {codebook.k} values exceeds the .wfn limit of {MAX_CODEBOOK}")
     in_scope = {e.name: e for e in flat.entries}
-    segments = [codebook.indices[e.offset : e.stop] for e in flat.entries]
+    segments = [codebook.indices[e.offset : e.stop].reshape(e.shape) for e in flat.entries]
     encoded = encode_indices(segments, codebook.k, coding)
     coded = dict(zip(in_scope, encoded.segments))
     pieces, records, offset = [encoded.table], [], len(encoded.table)
