@@ -37,13 +37,15 @@ def _prune_smallest(magnitudes: np.ndarray, fraction: float) -> np.ndarray:
 
 
 def magnitude_keep_mask(flat: FlatParams, fraction: float | Sequence[float], scope: str = "global",
-                        groups: dict[str, np.ndarray] | None = None) -> np.ndarray:
+                        groups: dict[str, np.ndarray] | None = None, pinned: np.ndarray | None = None) -> np.ndarray:
     """Shape (N,) bool: True for weights kept after pruning ``fraction`` of the smallest |w|.
 
     ``scope`` ``global`` prunes over the whole vector, ``layer`` prunes inside each of ``groups``
     (layer name -> flat positions; required for ``layer``): the same ``fraction`` in every layer, or
     one fraction per layer when ``fraction`` is a sequence (e.g. Deep Compression's LeNet-300-100:
-    0.92, 0.91, 0.74 for Table 2's 8 %, 9 %, 26 % kept).
+    0.92, 0.91, 0.74 for Table 2's 8 %, 9 %, 26 % kept).  ``pinned`` (shape (N,) bool, optional):
+    weights pruned before, which rank below every other weight, so an iterative schedule never
+    revives one (a retrained weight at exactly 0.0 would otherwise tie with them).
     """
     fractions = [float(f) for f in np.atleast_1d(np.asarray(fraction, dtype=np.float64))]
     for f in fractions:
@@ -52,6 +54,8 @@ def magnitude_keep_mask(flat: FlatParams, fraction: float | Sequence[float], sco
     if scope not in PRUNE_SCOPES:
         raise CompressError(f"prune scope {scope!r}: choose one of {PRUNE_SCOPES}")
     mags = np.abs(flat.values.astype(np.float64))
+    if pinned is not None:
+        mags[np.asarray(pinned, dtype=bool).reshape(-1)] = -1.0
     if scope == "global":
         if len(fractions) != 1:
             raise CompressError("per-layer prune fractions need scope 'layer'")

@@ -50,12 +50,13 @@ from compress.wfn.attention import AttentionRegulariser, balanced_penalty
 from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.fileio import atomic_torch_save
-from compress.wfn.fixing import (MAX_TOL as MAX_DELTA_T, StepRule, ValueCost, check_prices, fix_to_target,
+from compress.wfn.fixing import (MAX_TOL as MAX_DELTA_T, StepRule, StepStats, ValueCost, check_prices, fix_to_target,
                                  fix_to_target_priced)
 from compress.training.frozen import FrozenWeights
 from compress.params import FlatParams, ParamScope, scoped_parameter_names
 from compress.wfn.candidates import FLOAT32_SPAN, SIGNIFICAND_BITS, candidate_values, geometric_grid, pot_order
 from compress.training.retrain import evaluate, seed_everything, select_device, train_epoch
+from compress.wfn.pruned import check_prune_scope, prune_fractions, prune_mask, prune_step, zero_pull
 
 # The paper's cumulative schedule (Subia-Waud and Dasmahapatra 2022, section 4).
 DEFAULT_SCHEDULE: tuple[float, ...] = (0.3, 0.6, 0.8, 0.9, 0.95, 0.975, 0.99, 0.9975, 0.999, 1.0)
@@ -87,6 +88,16 @@ class WFNConfig:
         "help": "lambda: price ceiling (mean usage / usage)**lambda per layer, choice by popularity / "
                 "price**lambda (0: plain WFN)"})
     seed: int = field(default=0, metadata={"help": "seed of the retraining (torch, numpy, the loader's order)"})
+    sparsity: float = field(default=0.0, metadata={
+        "help": "pruned WFN: fraction of the weights pruned to zero by magnitude before fixing (0: plain WFN)"})
+    prune_steps: int = field(default=4, metadata={"help": "pruning steps (cubic ramp to the sparsity)"})
+    prune_scope: str = field(default="global", metadata={
+        "help": "prune by one threshold over the network or the same fraction in every layer",
+        "choices": ("global", "layer")})
+    prune_epochs: int = field(default=3, metadata={"help": "retraining epochs after each pruning step"})
+    prune_lr: float = field(default=5e-4, metadata={"help": "Adam learning rate of the retraining after pruning"})
+    max_values: int | None = field(default=None, metadata={
+        "help": "at most this many non-zero codebook values; then only those are candidates (none: no cap)"})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "schedule", tuple(float(f) for f in self.schedule))
@@ -115,20 +126,49 @@ class WFNConfig:
             raise CompressError(f"grad_clip must be > 0 or None, got {self.grad_clip}")
         if not (self.cost_exponent >= 0 and math.isfinite(self.cost_exponent)):
             raise CompressError(f"cost_exponent must be >= 0, got {self.cost_exponent}")
+        prune_fractions(self.sparsity, self.prune_steps)
+        check_prune_scope(self.prune_scope)
+        if self.prune_epochs < 0:
+            raise CompressError(f"prune_epochs must be >= 0, got {self.prune_epochs}")
+        if not (self.prune_lr > 0 and math.isfinite(self.prune_lr)):
+            raise CompressError(f"prune_lr must be > 0, got {self.prune_lr}")
+        if self.max_values is not None and self.max_values < 1:
+            raise CompressError(f"max_values must be >= 1 (non-zero codebook values) or None, got {self.max_values}")
+
+    @property
+    def prune_schedule(self) -> tuple[float, ...]:
+        """Cumulative pruned fraction after each pruning step (empty without a sparsity target)."""
+        return prune_fractions(self.sparsity, self.prune_steps)
+
+    @property
+    def pruning(self) -> int:
+        """P, the number of pruning steps that come before the WFN steps."""
+        return len(self.prune_schedule)
 
     @property
     def steps(self) -> int:
-        """T, the number of fixing steps."""
-        return len(self.schedule)
+        """P + T, the number of pruning and fixing steps."""
+        return self.pruning + len(self.schedule)
+
+    def is_prune_step(self, t: int) -> bool:
+        """Whether step ``t`` (0-based, over all steps) is a pruning step."""
+        return t < self.pruning
+
+    def fraction(self, t: int) -> float:
+        """Cumulative fraction fixed after step ``t``: the prune ramp, then ``s + (1 - s) * f``."""
+        if self.is_prune_step(t):
+            return self.prune_schedule[t]
+        f = self.schedule[t - self.pruning]
+        return 1.0 if f == 1.0 else self.sparsity + (1.0 - self.sparsity) * f
 
     def delta_t(self, t: int) -> float:
-        """Tolerance of step ``t`` (0-based): ``delta * max(1, T - t)``, capped at 0.5."""
-        return min(self.delta * max(1, self.steps - t), MAX_DELTA_T)
+        """Tolerance of WFN step ``t`` (0-based, pruning steps not counted): ``delta * max(1, T - t)``, capped at 0.5."""
+        return min(self.delta * max(1, len(self.schedule) - t), MAX_DELTA_T)
 
     def target(self, t: int, n: int) -> int:
         """Cumulative number of fixed weights after step ``t``: floor(fraction * n), where a product
         within float rounding of an integer counts as that integer (0.29 * 100 -> 29)."""
-        x = self.schedule[t] * n
+        x = self.fraction(t) * n
         r = round(x)
         return min(n, r if abs(x - r) <= 1e-9 * max(1.0, x) else math.floor(x))
 
@@ -248,15 +288,22 @@ class WeightFixer:
             raise CompressError(f"all {self.config.steps} steps are done; nothing left to fix.")
         cfg, t = self.config, self.step
         n = self.values.shape[0]
-        delta_t = cfg.delta_t(t)
-        span = min(SIGNIFICAND_BITS.get(e.dtype, FLOAT32_SPAN) for e in self._entries)
-        rule = StepRule(cfg.gamma0, cfg.max_order, cfg.reuse_values, self.value_cost, cfg.cost_exponent, span)
-        if rule.priced:
-            stats = fix_to_target_priced(self.values, self.fixed, cfg.target(t, n), delta_t, rule, self.usage)
+        if cfg.is_prune_step(t):
+            t0 = time.perf_counter()
+            prune_step(FlatParams(self._entries, self.values), self.values, self.fixed, cfg.fraction(t), cfg.prune_scope)
+            stats, delta_t = StepStats(0, 0, 0, 0, time.perf_counter() - t0), 0.0
         else:
-            stats = fix_to_target(self.values, self.fixed, cfg.target(t, n), delta_t, rule)
+            delta_t = cfg.delta_t(t - cfg.pruning)
+            span = min(SIGNIFICAND_BITS.get(e.dtype, FLOAT32_SPAN) for e in self._entries)
+            rule = StepRule(cfg.gamma0, cfg.max_order, cfg.reuse_values, self.value_cost, cfg.cost_exponent, span,
+                            cfg.max_values)
+            if rule.priced:
+                stats = fix_to_target_priced(self.values, self.fixed, cfg.target(t, n), delta_t, rule, self.usage)
+            else:
+                stats = fix_to_target(self.values, self.fixed, cfg.target(t, n), delta_t, rule)
         self.step += 1
-        row = {"step": self.step, "target_fraction": cfg.schedule[t], "fixed_fraction": float(self.fixed.mean()),
+        row = {"step": self.step, "phase": "prune" if cfg.is_prune_step(t) else "fix",
+               "target_fraction": cfg.fraction(t), "fixed_fraction": float(self.fixed.mean()),
                "n_fixed": int(self.fixed.sum()), "delta_t": delta_t, "choices": stats.choices,
                "top_level": stats.top_level, "tolerance_doublings": stats.doublings,
                **self._size_metrics(), "fix_seconds": stats.seconds}
@@ -394,7 +441,8 @@ class WeightFixer:
         self.values = now
 
     def _retrain(self, model: nn.Module, params: dict[str, nn.Parameter], loader: Iterable, device) -> None:
-        """E epochs with a fresh Adam, masked gradients and the attention regulariser."""
+        """E epochs with a fresh Adam, masked gradients and the regulariser (zero pull while pruning,
+        attention while fixing)."""
         cfg = self.config
         phase_seed = cfg.seed + 1_000_003 * self.step
         seed_everything(phase_seed)
@@ -402,19 +450,31 @@ class WeightFixer:
         tensors = [params[e.name] for e in self._entries]
         # The model holds self.values (written after the step): the fixed ones are restored to them.
         frozen = FrozenWeights(model, FlatParams(self._entries, self.values), self.fixed, self.values)
-        free_idx = torch.from_numpy(np.flatnonzero(~self.fixed)).to(device)
-        reg = AttentionRegulariser(np.unique(self.values[self.fixed]), cfg.tau, cfg.gamma0)
+        pruning = cfg.is_prune_step(self.step - 1)
+        reg, use_reg = self._regulariser(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.prune_lr if pruning else cfg.lr)
 
         def penalty(ce: torch.Tensor) -> torch.Tensor:
-            w = torch.cat([p.reshape(-1) for p in tensors])[free_idx]
-            return balanced_penalty(ce, reg(w), cfg.gamma)
+            return balanced_penalty(ce, reg(torch.cat([p.reshape(-1) for p in tensors])), cfg.gamma)
 
-        use_reg = cfg.gamma > 0 and not reg.empty and free_idx.numel() > 0
-        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-        for epoch in range(cfg.epochs_per_step):
+        for epoch in range(cfg.prune_epochs if pruning else cfg.epochs_per_step):
             train_epoch(model, loader, optimizer, device=device, penalty=penalty if use_reg else None,
                         after_backward=frozen.after_backward, after_step=frozen.after_step, grad_clip=cfg.grad_clip,
                         desc=f"WFN step {self.step}/{cfg.steps} epoch {epoch + 1}")
+
+    def _regulariser(self, device) -> tuple[Any, bool]:
+        """The penalty on all weights in scope (shape (N,) -> scalar) for the retraining after the step just
+        done, and whether it is on: the zero pull on the next pruning step's weights before that step,
+        else the attention regulariser on the unfixed weights."""
+        cfg = self.config
+        if cfg.is_prune_step(self.step):
+            nxt = prune_mask(FlatParams(self._entries, self.values), self.fixed, cfg.fraction(self.step), cfg.prune_scope)
+            pull = torch.from_numpy(nxt & ~self.fixed).to(device)
+            return (lambda w: zero_pull(w, pull)), cfg.gamma > 0 and bool(pull.any())
+        free_idx = torch.from_numpy(np.flatnonzero(~self.fixed)).to(device)
+        attention = AttentionRegulariser(np.unique(self.values[self.fixed]), cfg.tau, cfg.gamma0)
+        on = cfg.gamma > 0 and not attention.empty and free_idx.numel() > 0
+        return (lambda w: attention(w[free_idx])), on
 
 
 def _as_vector(x: np.ndarray | torch.Tensor) -> np.ndarray:

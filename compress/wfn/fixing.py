@@ -31,6 +31,10 @@ Where this differs from their code, on purpose:
   count by one or two values, so the default stays the authors' menu);
 - ties are broken deterministically (the first best candidate in sorted order; between equally
   distant weights, the smaller value);
+- optionally (``max_values``) the codebook is capped: once that many non-zero values are in use
+  (across the network: ``in_use`` names those fixed outside ``values``), only they and zero remain
+  candidates, and the tolerance doubles until every remaining weight joins one of them (a
+  pruned WFN network keeps, e.g., at most 32 non-zero values);
 - speed: no ``|candidates| x N`` matrix.  The unfixed weights are sorted once per step (a stable
   radix sort in Numba).  Relative distance to ``c`` grows monotonically away from ``c`` on each
   side, so the prefix is collected by walking outward from ``c``'s position, and every choice fixes
@@ -89,7 +93,8 @@ class StepRule:
     menu), ``reuse_values`` (values already fixed are candidates too), ``value_cost`` and
     ``cost_exponent`` lambda (the hardware-aware choice; None / 0: plain WFN), ``span``
     (significand bits of the narrowest parameter dtype, see
-    :data:`compress.wfn.candidates.SIGNIFICAND_BITS`).  :class:`~compress.wfn.fixer.WFNConfig`
+    :data:`compress.wfn.candidates.SIGNIFICAND_BITS`), ``max_values`` (at most this many non-zero
+    values in use, then the menu closes to them; None: no cap).  :class:`~compress.wfn.fixer.WFNConfig`
     holds the settings; the fixer makes the rule from them."""
 
     gamma0: float
@@ -98,6 +103,7 @@ class StepRule:
     value_cost: ValueCost | None = None
     cost_exponent: float = 0.0
     span: int = FLOAT32_SPAN
+    max_values: int | None = None
 
     @property
     def priced(self) -> bool:
@@ -411,11 +417,12 @@ def _popularity_ranges(sv: np.ndarray, cand: np.ndarray, gamma0: float, neg_hi: 
 
 
 def fix_to_target(values: np.ndarray, fixed: np.ndarray, target: int, delta_t: float, rule: StepRule,
-                  price_cap: float = np.inf) -> StepStats:
+                  price_cap: float = np.inf, in_use: np.ndarray | None = None) -> StepStats:
     """Fix unfixed weights of ``values`` (shape (N,), float32/64, changed in place) until exactly
     ``target`` of them are fixed (``fixed``, shape (N,) bool, changed in place) by ``rule`` at
     tolerance ``delta_t``; return the stats.  ``price_cap``: with a priced rule, the dearest price
-    a candidate may have."""
+    a candidate may have; ``in_use``: non-zero values fixed outside ``values``, which count
+    against the rule's ``max_values``."""
     t0 = time.perf_counter()
     n_fixed = int(fixed.sum())
     if not (n_fixed <= target <= values.size):
@@ -435,11 +442,17 @@ def fix_to_target(values: np.ndarray, fixed: np.ndarray, target: int, delta_t: f
     pos_lo = int(np.searchsorted(sv, gamma0, side="left"))
     menu = _Menu(delta_t, rule, float(np.abs(sv[[0, -1]]).max()), price_cap)
     used = np.unique(values[fixed].astype(np.float32)) if rule.reuse_values else np.zeros(0, np.float32)
+    cap = _ValueCap(rule.max_values, values[fixed], in_use)
     out = np.empty(need, np.int64)
     level, tol, choices, doublings, stalled = 0, delta_t, 0, 0, 0  # level only rises: its last is the top
     while need > 0:
         boundary = max(abs(sv[done.first_unfixed()]), abs(sv[done.last_unfixed(m)]))
-        cand, prices = menu.candidates(level, boundary, used)
+        if cap.closed:
+            level = menu.top  # the closed menu has no levels: only the tolerance can grow
+            cand = cap.menu()
+            prices = menu.prices(cand) if menu.priced else None
+        else:
+            cand, prices = menu.candidates(level, boundary, used)
         starts, stops = _popularity_ranges(sv, cand, gamma0, neg_hi, pos_lo)
         counts = done.unfixed_in(starts, stops)
         score = counts if prices is None else counts / prices**rule.cost_exponent
@@ -470,7 +483,32 @@ def fix_to_target(values: np.ndarray, fixed: np.ndarray, target: int, delta_t: f
         tol, stalled = delta_t, 0
         if rule.reuse_values and not np.isin(cand[j], used):
             used = np.union1d(used, cand[j : j + 1])
+        cap.add(cand[j])
     return StepStats(target - n_fixed, choices, level, doublings, time.perf_counter() - t0)
+
+
+class _ValueCap:
+    """The non-zero values in use, against a cap (None: no cap)."""
+
+    def __init__(self, max_values: int | None, fixed_values: np.ndarray, in_use: np.ndarray | None) -> None:
+        self.max_values = max_values
+        vals = np.concatenate([np.asarray(fixed_values, np.float32).reshape(-1),
+                               np.zeros(0, np.float32) if in_use is None else np.asarray(in_use, np.float32).reshape(-1)])
+        self.values = np.unique(vals[vals != 0])
+
+    @property
+    def closed(self) -> bool:
+        """True once the cap is reached."""
+        return self.max_values is not None and self.values.size >= self.max_values
+
+    def menu(self) -> np.ndarray:
+        """Sorted float32: the values in use and zero."""
+        return np.union1d(self.values, np.zeros(1, np.float32)).astype(np.float32)
+
+    def add(self, value: float) -> None:
+        """Count ``value`` as in use (zero never counts)."""
+        if value != 0 and self.max_values is not None and not np.isin(np.float32(value), self.values):
+            self.values = np.union1d(self.values, np.array([value], np.float32))
 
 
 def group_targets(groups: np.ndarray, fixed: np.ndarray, target: int) -> np.ndarray:
@@ -514,7 +552,10 @@ def fix_to_target_priced(values: np.ndarray, fixed: np.ndarray, target: int, del
         idx = np.flatnonzero(groups == g)
         cap = np.inf if usages[g] <= 0 or mean_u <= 0 else p_max * (mean_u / usages[g]) ** rule.cost_exponent
         sub_v, sub_f = values[idx], fixed[idx]
-        stats.append(fix_to_target(sub_v, sub_f, int(want), delta_t, rule, price_cap=cap))
+        others = np.ones(values.size, bool)
+        others[idx] = False
+        stats.append(fix_to_target(sub_v, sub_f, int(want), delta_t, rule, price_cap=cap,
+                                   in_use=values[others & fixed]))
         values[idx], fixed[idx] = sub_v, sub_f
     return StepStats(sum(st.taken for st in stats), sum(st.choices for st in stats),
                      max(st.top_level for st in stats), sum(st.doublings for st in stats),
