@@ -162,3 +162,32 @@ def test_bad_input_is_named():
         energy_report(layers, sim, stats, Datapath("mac", 8), sizes).total("act_bits")
     with pytest.raises(HwsimError, match="cover 2 layers"):
         energy_report(layers[:1], sim, stats, Datapath("mac", 8), sizes)
+
+
+def test_stored_encoding_moves_the_callers_bits_and_energy_follows_sparsity():
+    rng = np.random.default_rng(5)
+    layers = _layers(rng)
+    index = _report(layers, Datapath("mac", 8), weight_encoding="index")
+    half = _report(layers, Datapath("mac", 8), weight_encoding="stored", stored_bits={"conv1": 1.5, "fc1": 1.5})
+    assert half.weight_encoding == "stored" and (half.column("weight_bits") == 1.5).all()
+    assert half.totals.weight_bits == 1.5
+    # Weight traffic at half the index width; activations unchanged.
+    assert (half.column("bits_sram_filter") < index.column("bits_sram_filter")).all()
+    assert half.totals.total_pj < index.totals.total_pj
+    np.testing.assert_array_equal(half.column("bits_sram_ifmap"), index.column("bits_sram_ifmap"))
+    in_order = _report(layers, Datapath("mac", 8), weight_encoding="stored", stored_bits=[1.5, 1.5])
+    np.testing.assert_allclose(in_order.column("total_pJ"), half.column("total_pJ"), rtol=1e-12)
+    # A sparser network with gated zero weights spends less arithmetic.
+    sparse = [replace(layer, weight=np.where(rng.random(layer.weight.shape) < 0.8, 0.0, layer.weight))
+              for layer in layers]
+    gated = Datapath("mac", 8, gate_zero_weights=True)
+    assert _report(sparse, gated).total("arithmetic_pJ") < _report(layers, gated).total("arithmetic_pJ")
+
+
+@pytest.mark.parametrize("stored, message", [
+    (None, "needs stored_bits"), ({"conv1": 2.0}, r"lacks layers \['fc1'\]"), ([1.0], "each of 2 layers"),
+    ({"conv1": -1.0, "fc1": 2.0}, "finite and >= 0"),
+])
+def test_bad_stored_bits_are_named(stored, message):
+    with pytest.raises(HwsimError, match=message):
+        _report(_layers(np.random.default_rng(6)), Datapath("mac", 8), weight_encoding="stored", stored_bits=stored)

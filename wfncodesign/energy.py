@@ -11,12 +11,14 @@ batch: the fraction of exact zeros in each layer's input, captured the same way 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
+from compress.fileformat.wfnfile import WfnFile
 from hwsim.array.config import ArrayConfig
 from hwsim.array.result import SimulationResult
 from hwsim.energy.datapath import Datapath
@@ -92,9 +94,26 @@ def workload(model: nn.Module, input_shape: tuple[int, ...], *, batch: int = 1,
     return Workload(layers, stats, act_zero)
 
 
+def stored_weight_bits(wfn: WfnFile) -> dict[str, float]:
+    """Bits per weight of each layer's weight as a .wfn file stores it, by module name (``fc1`` for
+    ``fc1.weight``): its coded segment plus its share (by weight count) of the coding table."""
+    coded = [r for r in wfn.arrays if r["coded"]]
+    n_coded = sum(r["n"] for r in coded)
+    table = wfn.header["coding"]["table_nbytes"]
+    bits = {}
+    for r in wfn.arrays:
+        if not r["name"].endswith(".weight"):
+            continue
+        n = math.prod(r["shape"])
+        share = table * r["n"] / n_coded if r["coded"] and n_coded else 0.0
+        bits[r["name"].removesuffix(".weight")] = 8 * (r["nbytes"] + share) / n if n else 0.0
+    return bits
+
+
 def workload_energy(work: Workload, datapath: Datapath, config: ArrayConfig | None = None, *,
                     simulation: SimulationResult | None = None, table: TechTable | None = None,
-                    dram: str | None = None, weight_encoding: str = "auto") -> ModelEnergy:
+                    dram: str | None = None, weight_encoding: str = "auto",
+                    stored_bits: dict[str, float] | None = None) -> ModelEnergy:
     """Energy of ``work`` on ``datapath`` and ``config``; ``simulation``: the array simulation of
     ``work.layers`` on ``config`` when the caller has it already (it does not depend on the datapath)."""
     config = config or default_array()
@@ -105,18 +124,21 @@ def workload_energy(work: Workload, datapath: Datapath, config: ArrayConfig | No
                               weight_encoding=weight_encoding) if config.schedule == "search" else None)
         simulation = simulate(work.layers, config, costs=costs)
     report = energy_report(work.layers, simulation, work.stats, datapath, memory_sizes(config), table=table, dram=dram,
-                           weight_encoding=weight_encoding, act_zero=work.act_zero)
+                           weight_encoding=weight_encoding, act_zero=work.act_zero, stored_bits=stored_bits)
     return ModelEnergy(report, simulation, work.stats, work.layers, datapath, config)
 
 
 def model_energy(model: nn.Module, input_shape: tuple[int, ...], datapath: Datapath,
                  config: ArrayConfig | None = None, *, batch: int = 1, calibration: torch.Tensor | None = None,
                  table: TechTable | None = None, dram: str | None = None, weight_encoding: str = "auto",
-                 codebook: np.ndarray | None = None, allow_unpriced: bool = False) -> ModelEnergy:
+                 codebook: np.ndarray | None = None, allow_unpriced: bool = False,
+                 stored_bits: dict[str, float] | None = None) -> ModelEnergy:
     """Energy of one batch of ``batch`` inferences of ``model`` on ``datapath`` and ``config``.
 
-    ``calibration``: images whose activations give each layer's zero fraction (else 0: dense).
+    ``calibration``: images whose activations give each layer's zero fraction (else 0: dense);
+    ``stored_bits``: bits per weight by layer for ``weight_encoding="stored"`` (:func:`stored_weight_bits`).
     """
     work = workload(model, input_shape, batch=batch, calibration=calibration, codebook=codebook,
                     allow_unpriced=allow_unpriced)
-    return workload_energy(work, datapath, config, table=table, dram=dram, weight_encoding=weight_encoding)
+    return workload_energy(work, datapath, config, table=table, dram=dram, weight_encoding=weight_encoding,
+                           stored_bits=stored_bits)

@@ -14,7 +14,10 @@ Per layer and in total (an :class:`hwsim.energy.result.EnergyReport`), in pJ for
   * weights move as stored: ``dense`` (the datapath's operand width), ``index`` (fixed-width
     codebook indices, ceil(log2 K) bits) or ``entropy`` (an ideal entropy code of the network's
     value distribution); ``auto`` takes indices when the network has a codebook and they are
-    narrower than the operands, else dense.  With a codebook, the values the layer uses are read
+    narrower than the operands, else dense; ``stored`` takes each layer's bits per weight as the
+    caller measured them in its file (``stored_bits``: e.g. a sparse coding's zero map and non-zero
+    indices, table share included), so moving a pruned network's weights costs its coded size.
+    With a codebook, the values the layer uses are read
     from DRAM once and written into the filter buffer (``codebook_bits`` each), and every weight
     read from the filter buffer is decoded by one read of the codebook register file;
   * DRAM: ifmap reads, filter reads, ofmap writes and spilled partial sums read back, at the
@@ -50,7 +53,7 @@ from hwsim.errors import HwsimError
 from hwsim.energy.tables import TechTable, default_table
 from hwsim.workload.weightstats import WeightStats
 
-ENCODINGS = ("auto", "dense", "index", "entropy")
+ENCODINGS = ("auto", "dense", "index", "entropy", "stored")
 ARITH_KINDS = ("mult", "shift", "add", "lookup")
 SIM_COLUMNS = ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes", "sram_ofmap_reads",
                "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes", "dram_ofmap_reads")
@@ -73,11 +76,33 @@ def memory_sizes(config: object) -> MemorySizes:
         raise HwsimError(f"array configuration {config!r} lacks buffer sizes in KB: {exc}") from exc
 
 
-def weight_bits(stats: WeightStats, dp: Datapath, encoding: str) -> tuple[str, np.ndarray]:
+def _stored_bits(stats: WeightStats, stored_bits: Mapping[str, float] | Sequence[float] | None) -> np.ndarray:
+    """(layers,) float64: the caller's bits per weight of each layer, checked."""
+    names = [lw.name for lw in stats.layers]
+    if stored_bits is None:
+        raise HwsimError("weight encoding 'stored' needs stored_bits: each layer's bits per weight as stored")
+    if isinstance(stored_bits, Mapping):
+        missing = [n for n in names if n not in stored_bits]
+        if missing:
+            raise HwsimError(f"stored_bits lacks layers {missing}; give bits per weight for each of {names}")
+        bits = np.array([float(stored_bits[n]) for n in names])
+    else:
+        bits = np.asarray(stored_bits, dtype=np.float64).reshape(-1)
+        if bits.size != len(names):
+            raise HwsimError(f"need stored bits per weight for each of {len(names)} layers, got {bits.size}")
+    if not (np.isfinite(bits).all() and (bits >= 0).all()):
+        raise HwsimError(f"stored bits per weight must be finite and >= 0, got {bits.tolist()}")
+    return bits
+
+
+def weight_bits(stats: WeightStats, dp: Datapath, encoding: str,
+                stored_bits: Mapping[str, float] | Sequence[float] | None = None) -> tuple[str, np.ndarray]:
     """The resolved encoding and (layers,) bits per weight as stored and moved."""
     if encoding not in ENCODINGS:
         raise HwsimError(f"unknown weight encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}")
     n = len(stats.layers)
+    if encoding == "stored":
+        return encoding, _stored_bits(stats, stored_bits)
     if encoding == "auto":
         encoding = "index" if stats.codebook is not None and stats.index_bits() < dp.bits else "dense"
     if encoding == "dense":
@@ -201,14 +226,16 @@ def energy_report(layers: Sequence, sim: SimulationResult | Mapping[str, np.ndar
                   datapath: Datapath,
                   sizes: MemorySizes, *, table: TechTable | None = None, dram: str | None = None,
                   weight_encoding: str = "auto", codebook_bits: int = 32,
-                  act_zero: Mapping[str, float] | Sequence[float] | None = None) -> EnergyReport:
+                  act_zero: Mapping[str, float] | Sequence[float] | None = None,
+                  stored_bits: Mapping[str, float] | Sequence[float] | None = None) -> EnergyReport:
     """Per layer and in total: operations by kind, bits per level, pJ by component.
 
     ``layers``: :class:`hwsim.workload.layers.Layer` with real weights; ``sim``: their
     :func:`hwsim.array.simulate.simulate` result (physical counts per layer, in order), or those counts
     themselves (``{column: (layers,) array}``, the columns of ``SIM_COLUMNS``); ``stats``:
     :func:`hwsim.workload.weightstats.analyse_weights` of the same layers; ``act_zero``: fraction of zero
-    input activations per layer (by name or in order), used when the datapath gates them.
+    input activations per layer (by name or in order), used when the datapath gates them;
+    ``stored_bits``: bits per weight of each layer (by name or in order) for ``weight_encoding="stored"``.
     """
     t = table or default_table()
     dp = datapath
@@ -219,7 +246,7 @@ def energy_report(layers: Sequence, sim: SimulationResult | Mapping[str, np.ndar
     names = [layer.name for layer in layers]
     counts = _sim_counts(sim, names)
     zeros = _act_zero(names, act_zero)
-    encoding, wbits = weight_bits(stats, dp, encoding=weight_encoding)
+    encoding, wbits = weight_bits(stats, dp, encoding=weight_encoding, stored_bits=stored_bits)
     coded = encoding != "dense"
     check_workload(stats, dp)
     terms = stats.terms() if dp.spec.counts_terms else None

@@ -5,6 +5,10 @@ Example::
     wfncodesign energy lenet5.pt --model lenet5 --input-shape 1,28,28 --datapath shift_add \\
         --config scalesim.cfg --out energy-lenet5
 
+CHECKPOINT may be a ``.wfn`` file (with ``--model``): its weights are decoded, and with the default
+``--weight-encoding auto`` they move as the file stores them (``stored``: each layer's coded bits
+per weight, e.g. a pruned network's sparse coding).
+
 Writes ``ENERGY_REPORT.csv`` (one row per layer and a total: MACs, operations by kind, bits moved
 at each level, energy by component in pJ), ``SIMULATION.csv`` (the array model's cycles and
 access counts) and, for a network with a codebook, ``PRICE_LIST.csv`` (pJ of one multiply by each
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from compress.fileformat.wfnfile import load_compressed, read_wfn
 from compress.fileio import atomic_write_text
 from hwsim.array.config import OBJECTIVES, SCHEDULES, read_scalesim_cfg
 from hwsim.energy.datapath import price
@@ -28,16 +33,17 @@ from hwsim.energy.report import ENCODINGS, component_summary
 from hwsim.energy.result import COMPONENTS
 from wfncodesign.cli.common import add_data_args, print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
-from wfncodesign.energy import ModelEnergy, calibration_images, default_array, model_energy
+from wfncodesign.energy import ModelEnergy, calibration_images, default_array, model_energy, stored_weight_bits
 from wfncodesign.errors import WfnError
-from wfncodesign.models import MODELS, get_spec
+from wfncodesign.models import MODELS, build_model, get_spec
 from wfncodesign.train import load_checkpoint
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("energy", help="energy per inference of a checkpoint on a datapath",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("checkpoint", help="a .pt written by train/fix (or a bare state_dict with --model)")
+    p.add_argument("checkpoint", help="a .pt written by train/fix (or a bare state_dict with --model), or a .wfn "
+                                      "with --model")
     p.add_argument("--model", default=None, choices=sorted(MODELS), help="architecture of a bare state_dict")
     p.add_argument("--input-shape", default=None,
                    help="one input's shape C,H,W (default: the model's, e.g. 1,28,28 for lenet5)")
@@ -77,8 +83,24 @@ def price_list(result: ModelEnergy, table) -> pd.DataFrame | None:
                          "pJ": price(stats.codebook, result.datapath, table=table)})
 
 
+def _load(args: argparse.Namespace) -> tuple:
+    """The model, its metadata and (for a .wfn) its stored bits per weight by layer."""
+    if Path(args.checkpoint).suffix != ".wfn":
+        return (*load_checkpoint(args.checkpoint, args.model), None)
+    if args.model is None:
+        raise WfnError(f"{args.checkpoint}: a .wfn file holds weights only; name the architecture with --model")
+    model = build_model(args.model)
+    load_compressed(args.checkpoint, model)
+    return model, {"model": args.model}, stored_weight_bits(read_wfn(args.checkpoint))
+
+
 def run(args: argparse.Namespace) -> int:
-    model, meta = load_checkpoint(args.checkpoint, args.model)
+    model, meta, stored = _load(args)
+    encoding = args.weight_encoding
+    if encoding == "stored" and stored is None:
+        raise WfnError("--weight-encoding stored needs a .wfn file (its coded sizes); give CHECKPOINT.wfn")
+    if encoding == "auto" and stored is not None:
+        encoding = "stored"
     shape = parse_shape(args.input_shape) if args.input_shape else get_spec(meta["model"]).input_shape
     dp = datapath_from_args(args)
     table = table_from_args(args)
@@ -86,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     config = dataclasses.replace(config, schedule=args.schedule, objective=args.objective)
     calib = calibration_images(args.data, args.data_dir, args.calib_images, args.seed) if args.calib_images else None
     result = model_energy(model, shape, dp, config, batch=args.batch, calibration=calib, table=table,
-                          dram=args.dram, weight_encoding=args.weight_encoding)
+                          dram=args.dram, weight_encoding=encoding, stored_bits=stored)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rep = result.report.to_frame()
