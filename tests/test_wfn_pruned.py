@@ -109,3 +109,18 @@ def test_fit_keeps_pruned_weights_at_zero_through_retraining(mnist_subset, tmp_p
     assert np.unique(weights[weights != 0]).size <= 16
     assert list(fixer.history["phase"]) == ["prune", "prune", "fix", "fix"]
     assert fixer.history["val_accuracy"].iloc[-1] > 0.5
+
+
+def test_study_and_cli_settings_carry_the_pruning_fields():
+    from wfncodesign.errors import WfnError
+    from wfncodesign.methods.wfn import WfnSettings
+    from wfncodesign.settings import settings_from_mapping
+
+    s = settings_from_mapping(WfnSettings, {"sparsity": 0.9, "prune_scope": "layer", "max_values": 32,
+                                            "max_order": 1})
+    cfg = s.config(seed=3)
+    assert (cfg.sparsity, cfg.prune_scope, cfg.max_values, cfg.seed) == (0.9, "layer", 32, 3)
+    with pytest.raises(WfnError, match="prune_scope"):
+        settings_from_mapping(WfnSettings, {"prune_scope": "row"})
+    with pytest.raises((WfnError, CompressError), match="sparsity"):
+        settings_from_mapping(WfnSettings, {"sparsity": 1.5})
