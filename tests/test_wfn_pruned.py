@@ -80,7 +80,7 @@ def test_zero_pull_is_the_mean_magnitude_of_the_marked_weights():
     loss.backward()
     assert float(loss.detach()) == pytest.approx(0.375)
     assert w.grad.tolist() == pytest.approx([0.5, -0.5, 0.0])
-    assert float(zero_pull(w, torch.zeros(3, dtype=torch.bool))) == 0.0
+    assert float(zero_pull(w, torch.zeros(3, dtype=torch.bool)).detach()) == 0.0
 
 
 def _tiny_model(seed: int = 0) -> nn.Module:
