@@ -5,14 +5,23 @@ codebook, first and last layers included.  Methods therefore work on a single fl
 module gathers that vector from a ``torch.nn.Module`` (or from a dict of named arrays, for the
 one-shot mode on a weights file) and writes values back without changing shapes or dtypes.
 
-By default the scope is the weight and bias of every Conv/Linear layer; the affine parameters of
-normalisation layers join by option.  Values are gathered in float32 (float64 when any parameter in
+One scope rule serves both ways in.  By default the scope is the weights and biases of every layer
+that multiplies by stored weights: Conv/Linear layers, the input/hidden matrices of RNN/LSTM/GRU
+layers and the input projection of ``nn.MultiheadAttention`` (its output projection is a Linear);
+the affine parameters of normalisation layers join by option; buffers (BatchNorm running
+statistics, step counters) never do.  On a bare state_dict, where no modules are known, the same
+rule reads the names (:func:`scoped_array_names`): ``P.weight`` with two or more dimensions is a
+Conv/Linear weight and ``P.bias`` beside it its bias; a one-dimensional ``P.weight`` (and its
+``P.bias``) is a norm's; RNN and attention parameters go by their torch names; running statistics
+are buffers; an array whose name has no dot (a plain named array) is in scope when it is floating
+point.  An ``nn.Embedding`` table looks like a Linear weight by name: exclude it by pattern.  Values are gathered in float32 (float64 when any parameter in
 scope is float64), so that gathering and writing back is bit-exact for every float dtype.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -25,6 +34,12 @@ from compress.errors import CompressError
 # Module classes whose parameters share the codebook by default: every convolution and linear
 # layer, whatever its dimensionality (Conv1d/2d/3d, transposed, lazy variants subclass these).
 WEIGHT_LAYERS: tuple[type[nn.Module], ...] = (nn.modules.conv._ConvNd, nn.Linear)
+# Parameters that multiply activations in other layers: (weights, biases) by name pattern.
+MATRIX_PARAMS: tuple[tuple[type[nn.Module], str, str], ...] = (
+    (nn.RNNBase, r"weight_(ih|hh|hr)_l\d+(_reverse)?", r"bias_(ih|hh)_l\d+(_reverse)?"),
+    (nn.MultiheadAttention, r"(in|q|k|v)_proj_weight", r"in_proj_bias"),
+)
+BUFFER_NAMES = ("running_mean", "running_var", "num_batches_tracked")
 NORM_LAYERS: tuple[type[nn.Module], ...] = (
     nn.modules.batchnorm._NormBase,
     nn.LayerNorm,
@@ -82,15 +97,50 @@ def scoped_parameter_names(model: nn.Module, scope: ParamScope = ParamScope()) -
     """Names (as in ``model.named_parameters()``) of the parameters in ``scope``, in model order."""
     names: list[str] = []
     for mod_name, module in model.named_modules():
-        if isinstance(module, WEIGHT_LAYERS):
-            wanted = {"weight"} | ({"bias"} if scope.include_bias else set())
-        elif scope.include_norm and isinstance(module, NORM_LAYERS):
-            wanted = {"weight", "bias"}
-        else:
-            continue
         for p_name, p in module.named_parameters(recurse=False):
-            if p_name in wanted and p is not None:
+            if p is not None and _module_param_in_scope(module, p_name, scope):
                 names.append(f"{mod_name}.{p_name}" if mod_name else p_name)
+    return _filter_names(names, scope.include, scope.exclude)
+
+
+def _module_param_in_scope(module: nn.Module, name: str, scope: ParamScope) -> bool:
+    """The scope rule on a module's own parameter ``name``."""
+    if isinstance(module, WEIGHT_LAYERS):
+        return name == "weight" or (name == "bias" and scope.include_bias)
+    for cls, weights, biases in MATRIX_PARAMS:
+        if isinstance(module, cls):
+            return bool(re.fullmatch(weights, name) or (scope.include_bias and re.fullmatch(biases, name)))
+    return scope.include_norm and isinstance(module, NORM_LAYERS) and name in ("weight", "bias")
+
+
+def _array_in_scope(name: str, arrays: Mapping[str, np.ndarray | torch.Tensor], scope: ParamScope) -> bool:
+    """The scope rule on one array of a bare state_dict, read from its name and shape."""
+    prefix, dot, leaf = name.rpartition(".")
+    if not dot:  # a plain named array: no module to tell, so every floating one
+        return True
+    if leaf in BUFFER_NAMES:
+        return False
+    weight = arrays.get(f"{prefix}.weight")
+    if leaf in ("weight", "bias") and weight is not None:
+        if len(weight.shape) >= 2:  # a Conv/Linear weight and its bias
+            return leaf == "weight" or scope.include_bias
+        return scope.include_norm  # a norm's affine pair
+    for _, weights, biases in MATRIX_PARAMS:
+        if re.fullmatch(weights, leaf):
+            return True
+        if re.fullmatch(biases, leaf):
+            return scope.include_bias
+    return False
+
+
+def _is_floating(a: np.ndarray | torch.Tensor) -> bool:
+    return a.is_floating_point() if isinstance(a, torch.Tensor) else np.issubdtype(np.asarray(a).dtype, np.floating)
+
+
+def scoped_array_names(arrays: Mapping[str, np.ndarray | torch.Tensor], scope: ParamScope = ParamScope()) -> list[str]:
+    """Names of a bare state_dict's floating arrays in ``scope`` by the same rule as
+    :func:`scoped_parameter_names` (see the module docstring), in file order, glob filters last."""
+    names = [n for n, a in arrays.items() if _is_floating(a) and _array_in_scope(n, arrays, scope)]
     return _filter_names(names, scope.include, scope.exclude)
 
 
@@ -138,6 +188,17 @@ class FlatParams:
         params = dict(model.named_parameters())
         tensors = {n: params[n].detach() for n in names}
         return cls._from_tensors(tensors)
+
+    @classmethod
+    def from_state(cls, arrays: Mapping[str, np.ndarray | torch.Tensor], scope: ParamScope = ParamScope()) -> "FlatParams":
+        """Gather a bare state_dict's arrays in ``scope`` by the names rule (:func:`scoped_array_names`)."""
+        names = scoped_array_names(arrays, scope)
+        if not names:
+            raise CompressError(
+                f"no arrays in scope among {len(arrays)} arrays: none is a Conv/Linear/RNN/attention weight or "
+                f"bias by name (scope {scope}); name the arrays to fix with include patterns, or pass "
+                "include_norm for normalisation parameters.")
+        return cls.from_arrays({n: arrays[n] for n in names})
 
     @classmethod
     def from_arrays(

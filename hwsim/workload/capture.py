@@ -17,9 +17,10 @@ are all counted, whether or not they sit in an ``nn.Linear``.  Priced operators:
 Operators that do no multiply-accumulates (pointwise, views, reductions, norms, pooling, softmax,
 copies) pass.  Any other operator is *unpriced*: :func:`capture_layers` raises naming it, or, with
 ``allow_unpriced=True``, warns once per operator and leaves its work out.  The forward pass runs with
-oneDNN RNN kernels and the fused attention fast paths off, so that recurrent cells and attention
-reach the dispatcher as the matrix products above (the same products ``torch.utils.flop_counter``
-counts).  A layer is named after its stored weight, or after the module it ran in plus the operator
+the fused attention fast paths off, so that attention reaches the dispatcher as the matrix products
+above (the same products ``torch.utils.flop_counter`` counts); oneDNN's fused LSTM layer
+(``aten.mkldnn_rnn_layer``) is priced as the products of torch's own cell loop.  A layer is named
+after its stored weight, or after the module it ran in plus the operator
 (``encoder.layers.0.self_attn.sdpa.qk``); a name seen again gets ``#k`` for its k-th call.
 """
 
@@ -121,12 +122,14 @@ class _Recorder:
             self.weights[key] = t.detach().cpu().float().numpy().copy()
         return self.weights[key]
 
-    def _add(self, layer: Layer, activation: torch.Tensor, source: str | None = None) -> None:
+    def _add(self, layer: Layer, activation: torch.Tensor | None, source: str | None = None) -> None:
+        """Record ``layer``; ``activation``: its input, whose zeros are measured (None: not seen, dense)."""
         self.out.layers.append(layer)
         if source is not None:
             self.out.sources[layer.name] = source
         if self.measure_zeros:
-            self.out.act_zero[layer.name] = zero_fraction(activation.detach().cpu().float().numpy())
+            self.out.act_zero[layer.name] = (0.0 if activation is None
+                                             else zero_fraction(activation.detach().cpu().float().numpy()))
 
     def on_call(self, func: Any, args: tuple, out: Any) -> None:
         name = func.overloadpacket.__name__
@@ -138,6 +141,8 @@ class _Recorder:
             self._conv(*args[:9], out)
         elif name.startswith(_SDPA_PREFIX):
             self._sdpa(*args[:3])
+        elif name == "mkldnn_rnn_layer":
+            self._lstm_layer(*args[:3])
         elif not _is_free(func):
             self._unpriced(_op_name(func))
 
@@ -152,8 +157,9 @@ class _Recorder:
                           stacklevel=2)
         self.out.unpriced[op] = self.out.unpriced.get(op, 0) + 1
 
-    def _mm(self, op: str, a: torch.Tensor, b: torch.Tensor) -> None:
-        """``a (M, K) @ b (K, N)`` (``b`` (K,) for mv): an fc layer when one operand is stored."""
+    def _mm(self, op: str, a: torch.Tensor, b: torch.Tensor, seen: bool = True) -> None:
+        """``a (M, K) @ b (K, N)`` (``b`` (K,) for mv): an fc layer when one operand is stored;
+        ``seen``: the activation operand holds real values (else only its shape counts)."""
         b2 = b.unsqueeze(1) if b.dim() == 1 else b
         b_name, a_name = self._stored_name(b2), self._stored_name(a)
         if b_name is not None and a_name is None:  # x @ W^T: rows of x through a stored weight
@@ -168,7 +174,7 @@ class _Recorder:
         base = stored.removesuffix(".weight")
         layer = Layer(self._name(base or self.root), "fc", int(rows), int(c), int(k), 1, 1, 1, 1,
                       weight=self._weight(w).reshape(k, c, 1, 1))
-        self._add(layer, x, stored)
+        self._add(layer, x if seen else None, stored)
 
     def _matmul(self, op: str, a: torch.Tensor, b: torch.Tensor, label: str | None = None) -> None:
         """Batched ``a (B, M, K) @ b (B, K, N)`` of two activations: a weightless matmul layer."""
@@ -212,6 +218,16 @@ class _Recorder:
         self._products("sdpa.av", (*lead, int(q.shape[-2]), int(k.shape[-2])), int(v.shape[-1]), None)
 
 
+    def _lstm_layer(self, x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor) -> None:
+        """One direction of one LSTM layer in oneDNN's kernel, on a (T, N, I) input: the products of
+        torch's own cell loop (one input projection over all steps, one hidden projection per step)."""
+        steps, batch = int(x.shape[0]), int(x.shape[1])
+        self._mm("mkldnn_rnn_layer", x.reshape(steps * batch, -1), w_ih.t())
+        hidden = x.new_empty(batch, w_hh.shape[1])  # shape only: the kernel's hidden state is not visible
+        for _ in range(steps):
+            self._mm("mkldnn_rnn_layer", hidden, w_hh.t(), seen=False)
+
+
 def capture_layers(model: Any, x: torch.Tensor, *, allow_unpriced: bool = False,
                    measure_zeros: bool = False) -> Capture:
     """Run ``model`` once on ``x`` (moved to its device; eval mode, no gradients, mode restored) and
@@ -248,11 +264,8 @@ def capture_layers(model: Any, x: torch.Tensor, *, allow_unpriced: bool = False,
     try:
         model.eval()
         torch.backends.mha.set_fastpath_enabled(False)
-        with warnings.catch_warnings():
-            # Turning oneDNN off warns about TF32 on Intel GPUs, which is beside the point here.
-            warnings.filterwarnings("ignore", message="TF32 acceleration")
-            with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False), Mode():
-                model(x.to(param.device) if param is not None else x)
+        with torch.no_grad(), Mode():
+            model(x.to(param.device) if param is not None else x)
     finally:
         for h in hooks:
             h.remove()

@@ -5,8 +5,9 @@ FIXED is one of:
 - a checkpoint written by ``wfncodesign fix --model`` (``.pt``): its recorded ``fix`` metadata names
   the scope (the parameters that share the codebook), the method and its settings;
 - a bare state_dict (``.pt``) or a ``.npz`` of arrays (what ``fix --weights`` writes): with no
-  metadata, the scope is the same rule as ``fix --weights``: every floating-point array, narrowed
-  by ``--include``/``--exclude`` glob patterns.  Use the patterns you gave ``fix``.
+  metadata, the scope is the same rule as ``fix --weights`` (Conv/Linear/RNN/attention weights and
+  biases by name, never buffers), narrowed by ``--include``/``--exclude`` glob patterns.  Use the
+  patterns you gave ``fix``.
 
 The arrays in scope must be drawn from a small codebook (at most ``--max-values`` distinct values);
 every other array (BatchNorm running statistics, integer buffers, excluded arrays) is stored as it
@@ -19,7 +20,7 @@ import argparse
 from pathlib import Path
 
 from compress.coding.registry import coding_names
-from compress.params import FlatParams
+from compress.params import FlatParams, ParamScope
 from compress.coding.valuerepr import AUTO, FORMS
 from compress.fileformat.wfnfile import MAX_CODEBOOK, assignment_from_arrays, save_compressed
 from wfncodesign.arrays import read_weights_file
@@ -41,27 +42,30 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="without fix metadata: only arrays whose names match share the codebook (repeatable)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="without fix metadata: arrays whose names match are stored as they are (repeatable)")
+    p.add_argument("--include-norm", action="store_true",
+                   help="without fix metadata: BatchNorm/LayerNorm affine parameters share the codebook too")
     p.add_argument("--max-values", type=int, default=MAX_CODEBOOK,
                    help=f"refuse scopes with more distinct values than this (default {MAX_CODEBOOK})")
     p.set_defaults(func=run)
 
 
-def _scope(arrays: dict, fix_meta: dict, include: list[str], exclude: list[str], path: Path) -> list[str]:
+def _scope(arrays: dict, fix_meta: dict, scope: ParamScope, path: Path) -> list[str]:
     """The names that share the codebook: from the checkpoint's fix metadata, else by glob patterns."""
     recorded = fix_meta.get("scope")
     if recorded:
-        if include or exclude:
+        if scope != ParamScope():
             raise WfnError(f"{path} records its scope ({len(recorded)} parameters, from `wfncodesign fix`); "
-                           "--include/--exclude apply only to files without one: drop them")
+                           "--include/--exclude/--include-norm apply only to files without one: drop them")
         return list(recorded)
-    return FlatParams.from_arrays(arrays, include=tuple(include), exclude=tuple(exclude)).names
+    return FlatParams.from_state(arrays, scope).names
 
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.fixed)
     arrays, meta = read_weights_file(path)
     fix_meta = dict(meta.get("fix") or {})
-    scope = _scope(arrays, fix_meta, args.include, args.exclude, path)
+    scope = _scope(arrays, fix_meta, ParamScope(include_norm=args.include_norm, include=tuple(args.include),
+                                                exclude=tuple(args.exclude)), path)
     flat, codebook = assignment_from_arrays(arrays, scope, args.max_values)
     # The codebook list a fix checkpoint carries is the file's codebook; decode restores it.
     header_meta = {"source": {"file": path.name, "kind": "checkpoint" if meta else path.suffix.lstrip(".")}}

@@ -5,9 +5,12 @@ Two ways in:
 - ``--model MODEL.pt --data D --data-dir DIR``: a checkpoint written by ``wfncodesign train``; the
   method may retrain (unless ``--no-train``) and the fixed model's test accuracy is reported.
   Output: a checkpoint (``.pt``) of the fixed model.
-- ``--weights FILE`` (a ``.pt`` state_dict or ``.npz`` of arrays) with ``--no-train``: every floating
-  array is in scope unless ``--include``/``--exclude`` glob patterns say otherwise.  Output (``.npz``
-  or ``.pt``): every array of the input under the same key, shape and dtype, the ones in scope fixed.
+- ``--weights FILE`` (a ``.pt`` state_dict or ``.npz`` of arrays) with ``--no-train``: the same scope
+  rule as ``--model``, read from the names: Conv/Linear (and RNN, attention) weights and biases;
+  norms with ``--include-norm``; buffers such as BatchNorm running statistics never; a plain array
+  name without a dot is in scope when floating; ``--include``/``--exclude`` glob patterns narrow it.
+  Output (``.npz`` or ``.pt``): every array of the input under the same key, shape and dtype, the
+  ones in scope fixed.
 
 Beside the output it writes ``<out>.history.csv``, ``<out>.codebook.csv`` and any further tables the
 method makes (``<out>.<table>.csv``).  Method options come from the method's settings dataclass:
@@ -63,7 +66,7 @@ def build_fix_parser(method: str | None) -> argparse.ArgumentParser:
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="leave parameters whose names match out of the codebook (repeatable)")
     p.add_argument("--include-norm", action="store_true",
-                   help="with --model: BatchNorm/LayerNorm affine parameters share the codebook too")
+                   help="BatchNorm/LayerNorm affine parameters share the codebook too")
     p.add_argument("--batch-size", type=int, default=FixTarget.batch_size,
                    help=f"batch size of retraining and evaluation (default: {FixTarget.batch_size})")
     p.add_argument("--work-dir", default=None, help="checkpoints of resumable methods (default: OUT.work)")
@@ -99,8 +102,7 @@ def _build_target(ns: argparse.Namespace, needs_data: bool) -> tuple[FixTarget, 
                   work_dir=Path(ns.work_dir) if ns.work_dir else Path(ns.out + ".work"))
     if ns.model:
         model, meta = load_checkpoint(ns.model, ns.arch)
-        scope = ParamScope(include_norm=ns.include_norm, include=tuple(ns.include), exclude=tuple(ns.exclude))
-        flat = FlatParams.from_model(model, scope)
+        flat = FlatParams.from_model(model, _scope(ns))
         splits = load_dataset(ns.data, ns.data_dir, seed=ns.seed)
         return FixTarget(flat, model, splits, **common), None, meta["model"]
     if ns.weights:
@@ -110,9 +112,14 @@ def _build_target(ns: argparse.Namespace, needs_data: bool) -> tuple[FixTarget, 
             raise WfnError("--weights has no model to retrain: add --no-train for one-shot fixing, "
                            "or give --model MODEL.pt with --data to retrain")
         arrays = read_arrays(Path(ns.weights))
-        flat = FlatParams.from_arrays(arrays, include=tuple(ns.include), exclude=tuple(ns.exclude))
+        flat = FlatParams.from_state(arrays, _scope(ns))
         return FixTarget(flat, **common), arrays, None
     raise WfnError("give --model MODEL.pt (retraining) or --weights FILE --no-train (one-shot)")
+
+
+def _scope(ns: argparse.Namespace) -> ParamScope:
+    """The one scope rule of both routes, from --include-norm and the glob patterns."""
+    return ParamScope(include_norm=ns.include_norm, include=tuple(ns.include), exclude=tuple(ns.exclude))
 
 
 def _merge_fixed(arrays: dict, flat: FlatParams) -> dict:
