@@ -21,6 +21,7 @@ from compress.training.retrain import evaluate, seed_everything, select_device, 
 from wfncodesign.checkpoints import load_state, read_checkpoint_file
 from wfncodesign.data import DataSplits
 from wfncodesign.errors import WfnError
+from wfncodesign.arch import build_arch
 from wfncodesign.models import Recipe, build_model, get_spec
 
 CHECKPOINT_FORMAT = "wfncodesign-checkpoint-1"
@@ -131,7 +132,7 @@ def load_checkpoint(path: str | Path, model_name: str | None = None) -> tuple[nn
     """Rebuild the model stored at ``path``; return (model, metadata).
 
     A bare state_dict (not written by this tool) loads too when ``model_name`` names its
-    architecture.
+    architecture: a built-in model or ``MODULE:FACTORY`` (:func:`wfncodesign.arch.build_arch`).
     """
     p = Path(path)
     obj = read_checkpoint_file(p)
@@ -143,7 +144,7 @@ def load_checkpoint(path: str | Path, model_name: str | None = None) -> tuple[nn
             raise WfnError(f"{p} is a bare state_dict (or one in a wrapper), not a wfncodesign checkpoint; say which "
                            "architecture it is with --model")
         meta, name = {"model": model_name}, model_name
-    model = build_model(name)
+    model = build_arch(name)
     meta["keys"] = load_state(model, obj, str(p), arch=name).summary()
     meta["model"] = name
     return model, meta

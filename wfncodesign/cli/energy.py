@@ -4,6 +4,8 @@ Example::
 
     wfncodesign energy lenet5.pt --model lenet5 --input-shape 1,28,28 --datapath shift_add \\
         --config scalesim.cfg --out energy-lenet5
+    wfncodesign energy --arch torchvision.models:resnet18 --weights resnet18.pth \
+        --input-shape 3,224,224 --datapath mac --out energy-resnet18
 
 CHECKPOINT may be a ``.wfn`` file (with ``--model``): its weights are decoded, and with the default
 ``--weight-encoding auto`` they move as the file stores them (``stored``: each layer's coded bits
@@ -35,16 +37,16 @@ from wfncodesign.cli.common import add_data_args, print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
 from wfncodesign.energy import ModelEnergy, calibration_images, default_array, model_energy, stored_weight_bits
 from wfncodesign.errors import WfnError
-from wfncodesign.models import MODELS, build_model, get_spec
-from wfncodesign.train import load_checkpoint
+from wfncodesign.cli.archargs import add_model_args, model_from_args
+from wfncodesign.models import MODELS, get_spec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("energy", help="energy per inference of a checkpoint on a datapath",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("checkpoint", help="a .pt written by train/fix (or a bare state_dict with --model), or a .wfn "
-                                      "with --model")
-    p.add_argument("--model", default=None, choices=sorted(MODELS), help="architecture of a bare state_dict")
+    add_model_args(p, weights_optional=True)
+    p.add_argument("--allow-unpriced", action="store_true",
+                   help="leave operators hwsim cannot price out of the workload with a warning (default: refuse)")
     p.add_argument("--input-shape", default=None,
                    help="one input's shape C,H,W (default: the model's, e.g. 1,28,28 for lenet5)")
     p.add_argument("--batch", type=int, default=1, help="inferences per batch (energy is reported per inference)")
@@ -85,13 +87,15 @@ def price_list(result: ModelEnergy, table) -> pd.DataFrame | None:
 
 def _load(args: argparse.Namespace) -> tuple:
     """The model, its metadata and (for a .wfn) its stored bits per weight by layer."""
-    if Path(args.checkpoint).suffix != ".wfn":
-        return (*load_checkpoint(args.checkpoint, args.model), None)
-    if args.model is None:
-        raise WfnError(f"{args.checkpoint}: a .wfn file holds weights only; name the architecture with --model")
-    model = build_model(args.model)
+    if args.checkpoint is None or Path(args.checkpoint).suffix != ".wfn":
+        return (*model_from_args(args, weights_optional=True), None)
+    if args.arch is None:
+        raise WfnError(f"{args.checkpoint}: a .wfn file holds weights only; name the architecture with --model/--arch")
+    from wfncodesign.arch import build_arch
+
+    model = build_arch(args.arch)
     load_compressed(args.checkpoint, model)
-    return model, {"model": args.model}, stored_weight_bits(read_wfn(args.checkpoint))
+    return model, {"model": args.arch}, stored_weight_bits(read_wfn(args.checkpoint))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,14 +105,22 @@ def run(args: argparse.Namespace) -> int:
         raise WfnError("--weight-encoding stored needs a .wfn file (its coded sizes); give CHECKPOINT.wfn")
     if encoding == "auto" and stored is not None:
         encoding = "stored"
-    shape = parse_shape(args.input_shape) if args.input_shape else get_spec(meta["model"]).input_shape
+    if args.input_shape:
+        shape = parse_shape(args.input_shape)
+    elif meta["model"] in MODELS:
+        shape = get_spec(meta["model"]).input_shape
+    else:
+        raise WfnError(f"--arch {meta['model']}: give --input-shape (one input without the batch, e.g. 3,224,224)")
+    if "keys" in meta:
+        print(f"weights: {meta['keys']}")
     dp = datapath_from_args(args)
     table = table_from_args(args)
     config = read_scalesim_cfg(args.config) if args.config else default_array()
     config = dataclasses.replace(config, schedule=args.schedule, objective=args.objective)
     calib = calibration_images(args.data, args.data_dir, args.calib_images, args.seed) if args.calib_images else None
     result = model_energy(model, shape, dp, config, batch=args.batch, calibration=calib, table=table,
-                          dram=args.dram, weight_encoding=encoding, stored_bits=stored)
+                          dram=args.dram, weight_encoding=encoding, stored_bits=stored,
+                          allow_unpriced=args.allow_unpriced)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rep = result.report.to_frame()

@@ -7,22 +7,21 @@ import argparse
 from compress.training.retrain import evaluate, select_device
 from wfncodesign.cli.common import add_data_args, add_device_arg
 from wfncodesign.data import load_dataset
-from wfncodesign.models import MODELS
-from wfncodesign.train import load_checkpoint
+from wfncodesign.cli.archargs import add_model_args, model_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="print a checkpoint's test accuracy",
                        description="Evaluate a checkpoint on the test (and validation) split.")
-    p.add_argument("checkpoint", help="a .pt written by train/fix (or a bare state_dict with --model)")
-    p.add_argument("--model", default=None, choices=sorted(MODELS), help="architecture of a bare state_dict")
+    add_model_args(p)
     add_data_args(p)
     add_device_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    model, meta = load_checkpoint(args.checkpoint, args.model)
+    model, meta = model_from_args(args)
+    print(f"weights: {meta['keys']}" if "keys" in meta else f"weights: {args.checkpoint or args.weights}")
     splits = load_dataset(args.data, args.data_dir, seed=args.seed)
     device = select_device(args.device)
     model.to(device)

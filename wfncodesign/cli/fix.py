@@ -2,9 +2,11 @@
 
 Two ways in:
 
-- ``--model MODEL.pt --data D --data-dir DIR``: a checkpoint written by ``wfncodesign train``; the
-  method may retrain (unless ``--no-train``) and the fixed model's test accuracy is reported.
-  Output: a checkpoint (``.pt``) of the fixed model.
+- ``--model MODEL.pt --data D --data-dir DIR``: a checkpoint written by ``wfncodesign train`` (or
+  ``--arch ARCH --weights FILE``: any architecture, a built-in name or ``MODULE:FACTORY``, with a
+  state_dict from elsewhere loaded into it); the method may retrain (unless ``--no-train``) and the
+  fixed model's test accuracy is reported when there is data.  Output: a checkpoint (``.pt``) of
+  the fixed model.
 - ``--weights FILE`` (a ``.pt`` state_dict or ``.npz`` of arrays) with ``--no-train``: the same scope
   rule as ``--model``, read from the names: Conv/Linear (and RNN, attention) weights and biases;
   norms with ``--include-norm``; buffers such as BatchNorm running statistics never; a plain array
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +35,12 @@ from compress.fileio import atomic_write_text
 from compress.params import FlatParams, ParamScope
 from compress.training.retrain import evaluate, select_device
 from wfncodesign.arrays import read_arrays, write_arrays  # noqa: F401  (re-exported for callers)
+from wfncodesign.cli.archargs import ARCH_HELP
 from wfncodesign.cli.common import add_data_args, add_device_arg, print_table
 from wfncodesign.data import load_dataset
 from wfncodesign.errors import WfnError
+from wfncodesign.models import MODELS
+from wfncodesign.zeros import DEFAULT_WARN_FRACTION, ZeroReport
 from wfncodesign.methods import METHODS, FixOutcome, FixTarget, get_method
 from wfncodesign.settings import add_settings_arguments, settings_from_args, settings_to_dict
 from wfncodesign.train import load_checkpoint, save_checkpoint
@@ -56,8 +62,9 @@ def build_fix_parser(method: str | None) -> argparse.ArgumentParser:
                    help="; ".join(f"{n}: {c.summary}" for n, c in sorted(METHODS.items())))
     src = p.add_mutually_exclusive_group()
     src.add_argument("--model", help="checkpoint written by `wfncodesign train` (retraining possible)")
-    src.add_argument("--weights", help=".pt state_dict or .npz arrays (one-shot with --no-train)")
-    p.add_argument("--arch", default=None, help="architecture of a bare state_dict given as --model")
+    src.add_argument("--weights", help=".pt state_dict or .npz arrays (one-shot with --no-train); with --arch, "
+                                       "loaded into that architecture (retraining possible)")
+    p.add_argument("--arch", default=None, help=ARCH_HELP + "; for a state_dict given as --model or --weights")
     add_data_args(p)
     add_device_arg(p)
     p.add_argument("--no-train", dest="train", action="store_false", help="one-shot: no retraining")
@@ -67,6 +74,8 @@ def build_fix_parser(method: str | None) -> argparse.ArgumentParser:
                    help="leave parameters whose names match out of the codebook (repeatable)")
     p.add_argument("--include-norm", action="store_true",
                    help="BatchNorm/LayerNorm affine parameters share the codebook too")
+    p.add_argument("--warn-zeros", type=float, default=DEFAULT_WARN_FRACTION, metavar="FRACTION",
+                   help=f"warn when more than this fraction of the weights goes to zero (default {DEFAULT_WARN_FRACTION})")
     p.add_argument("--batch-size", type=int, default=FixTarget.batch_size,
                    help=f"batch size of retraining and evaluation (default: {FixTarget.batch_size})")
     p.add_argument("--work-dir", default=None, help="checkpoints of resumable methods (default: OUT.work)")
@@ -89,10 +98,18 @@ def run(args: argparse.Namespace) -> int:
         raise WfnError(f"--out {out}: the extension must be .pt or .npz")
     target, arrays, model_name = _build_target(ns, method.needs_data)
     baseline = _accuracy(target)
+    before = target.flat.values.copy()
     outcome = method.run(settings, target)
     fixed_acc = _accuracy(target, outcome.model)
     _write_outputs(ns, out, model_name, method.name, settings, target, outcome, arrays, fixed_acc)
     _report(outcome, baseline, fixed_acc, out)
+    zeros = ZeroReport.of(before, outcome.flat.values)
+    print(zeros.line())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # printed as one line below, not as a Python warning
+        text = zeros.warn(ns.warn_zeros)
+    if text:
+        print(f"wfncodesign fix: warning: {text}", file=sys.stderr)
     return 0
 
 
@@ -100,10 +117,14 @@ def _build_target(ns: argparse.Namespace, needs_data: bool) -> tuple[FixTarget, 
     """The target, the input arrays (for --weights) and the model's registry name (for --model)."""
     common = dict(train=ns.train, device=ns.device, seed=ns.seed, batch_size=ns.batch_size,
                   work_dir=Path(ns.work_dir) if ns.work_dir else Path(ns.out + ".work"))
-    if ns.model:
-        model, meta = load_checkpoint(ns.model, ns.arch)
+    if ns.model or (ns.weights and ns.arch):
+        model, meta = load_checkpoint(ns.model or ns.weights, ns.arch)
+        if "keys" in meta:
+            print(f"weights: {meta['keys']}")
         flat = FlatParams.from_model(model, _scope(ns))
-        splits = load_dataset(ns.data, ns.data_dir, seed=ns.seed)
+        # A user architecture fixed one-shot needs no data set (the default one would not fit it).
+        one_shot_user = meta["model"] not in MODELS and not ns.train and not needs_data and ns.data_dir is None
+        splits = None if one_shot_user else load_dataset(ns.data, ns.data_dir, seed=ns.seed)
         return FixTarget(flat, model, splits, **common), None, meta["model"]
     if ns.weights:
         if needs_data:

@@ -4,7 +4,9 @@ Wraps :class:`compress.wfn.fixer.WeightFixer` for ``wfncodesign fix`` and the st
 and data it fixes and retrains between steps (resumable: the state lives in the target's
 ``work_dir``); with ``--no-train`` (or a bare weights file) it fixes one-shot.  Defaults are the
 paper's: delta 0.01, the 30..100 % schedule, 3 epochs per step, gamma0 = 2^-7, Adam lr 2e-5, clip
-0.5, regulariser gamma 0.4 and tau 0.05.
+0.5, regulariser gamma 0.4 and tau 0.05.  The paper's absolute gamma0 suits networks trained for it;
+on another pretrained network it can prune most weights in one shot (2^-7 sends 54 % of MTCNN ONet's
+weights to zero), so ``gamma0_quantile`` sets it relative to the weights instead.
 
 Hardware-aware fixing (the codesign loop): with ``cost_datapath`` (e.g. ``shift_add``) the fixer is
 handed :func:`wfncodesign.hardware.value_cost` (pJ of one multiply by each candidate value on that
@@ -22,6 +24,8 @@ weights fixed so far.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from compress.wfn.fixer import WeightFixer, WFNConfig
 from wfncodesign.errors import WfnError
@@ -42,9 +46,14 @@ class WfnSettings(WFNConfig):
     cost_source: str = field(default="table", metadata={
         "help": "where prices come from: table (op counts x technology table) or synth (each value's "
                 "shift-add multiplier synthesised by Yosys, needs the synth extra; shift_add only)"})
+    gamma0_quantile: float | None = field(default=None, metadata={
+        "help": "relative pruning threshold: gamma0 is this quantile of |w| over the weights in scope "
+                "(e.g. 0.02: about 2 %% of them below it); overrides gamma0 (none: absolute gamma0)"})
 
     def __post_init__(self) -> None:
         super().__post_init__()  # the fixer's own checks and messages
+        if self.gamma0_quantile is not None and not 0.0 <= self.gamma0_quantile < 1.0:
+            raise WfnError(f"gamma0_quantile must lie in [0, 1), got {self.gamma0_quantile}")
         if self.cost_exponent > 0 and self.cost_datapath is None:
             raise WfnError(f"cost_exponent {self.cost_exponent} needs cost_datapath (e.g. shift_add) to price values")
         if self.cost_datapath is not None:
@@ -59,9 +68,22 @@ class WfnSettings(WFNConfig):
             raise WfnError(f"cost_source synth prices the shift_add datapath (a constant multiplier per value); "
                            f"set cost_datapath = shift_add, not {self.cost_datapath!r}")
 
-    def config(self, seed: int = 0) -> WFNConfig:
-        """The plain :class:`WFNConfig` of these settings with ``seed`` (what the fixer checkpoints)."""
-        return project(self, WFNConfig, seed=seed)
+    def config(self, seed: int = 0, values: np.ndarray | None = None) -> WFNConfig:
+        """The plain :class:`WFNConfig` of these settings with ``seed`` (what the fixer checkpoints), on
+        the weights ``values`` (N,) in scope (needed for a relative gamma0)."""
+        return project(self, WFNConfig, seed=seed, gamma0=self.threshold(values))
+
+    def threshold(self, values: np.ndarray | None) -> float:
+        """gamma0: absolute, or the ``gamma0_quantile`` of ``|values|`` (the smallest positive
+        ``|w|`` when that quantile is 0, so that the threshold stays positive)."""
+        if self.gamma0_quantile is None or values is None:
+            return self.gamma0
+        mags = np.abs(np.asarray(values, dtype=np.float64))
+        g = float(np.quantile(mags, self.gamma0_quantile))
+        if g > 0:
+            return g
+        positive = mags[mags > 0]
+        return float(positive.min()) if positive.size else self.gamma0
 
 
 @register
@@ -72,7 +94,7 @@ class WfnMethod(Method):
 
     def run(self, settings: WfnSettings, target: FixTarget) -> FixOutcome:
         """Fix the target (retraining between steps when it has a model, data and train=True)."""
-        fixer = WeightFixer(settings.config(target.seed), work_dir=target.work_dir, device=target.device,
+        fixer = WeightFixer(settings.config(target.seed, target.flat.values), work_dir=target.work_dir, device=target.device,
                             **_hardware_hook(settings, target))
         if target.train and target.model is not None and target.splits is not None:
             train_loader, val_loader, _ = target.splits.loaders(target.batch_size, seed=target.seed)
