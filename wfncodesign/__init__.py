@@ -4,4 +4,21 @@ The roof over :mod:`compress` (methods on weights) and :mod:`hwsim` (accelerator
 reference models, training, the hardware-aware fixer, the study runner and the command line.
 """
 
+from typing import Any
+
 __version__ = "0.1.0"
+__all__ = ["energy", "fix"]
+
+
+def __getattr__(name: str) -> Any:
+    """``wfncodesign.fix`` and ``wfncodesign.energy`` (:mod:`wfncodesign.api`), imported on first use so
+    that ``import wfncodesign`` (and the command line's ``--help``) stays light."""
+    if name == "fix":
+        from wfncodesign.api import fix
+
+        return fix
+    if name == "energy":  # the module wfncodesign.energy, callable as wfncodesign.api.energy
+        import wfncodesign.energy as energy
+
+        return energy
+    raise AttributeError(f"module 'wfncodesign' has no attribute {name!r}")

@@ -12,7 +12,10 @@ batch: the fraction of exact zeros in each layer's input, captured the same way 
 from __future__ import annotations
 
 import math
+import sys
+import types
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -49,6 +52,11 @@ class ModelEnergy:
     layers: list[Layer]
     datapath: Datapath
     config: ArrayConfig
+
+    @property
+    def summary(self) -> dict[str, float]:
+        """Energy per inference by component and ``total``, in uJ."""
+        return self.report.totals.per_inference_uj()
 
 
 def activation_zero_fractions(model: nn.Module, images: torch.Tensor, allow_unpriced: bool = False) -> dict[str, float]:
@@ -142,3 +150,17 @@ def model_energy(model: nn.Module, input_shape: tuple[int, ...], datapath: Datap
                     allow_unpriced=allow_unpriced)
     return workload_energy(work, datapath, config, table=table, dram=dram, weight_encoding=weight_encoding,
                            stored_bits=stored_bits)
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`wfncodesign.api.energy`: importing ``wfncodesign.energy``
+    binds the package attribute ``energy`` to the module, so the front door's
+    ``wfncodesign.energy(model, input_shape, datapath=...)`` must be the module itself."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ModelEnergy:
+        from wfncodesign.api import energy
+
+        return energy(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
