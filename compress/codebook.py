@@ -112,8 +112,12 @@ class Codebook:
         return self.values[self.indices]
 
     def counts(self) -> np.ndarray:
-        """Shape (K,) int64: how many weights use each value."""
-        return np.bincount(self.indices, minlength=self.k).astype(np.int64)
+        """Shape (K,) int64: how many weights use each value (counted once; a fresh copy each call)."""
+        cached = self.__dict__.get("_counts")
+        if cached is None:  # the codebook is immutable, so the counts never change
+            cached = np.bincount(self.indices, minlength=self.k).astype(np.int64)
+            self.__dict__["_counts"] = cached
+        return cached.copy()
 
     def compact(self) -> "Codebook":
         """The same weights with unused values dropped from the codebook."""

@@ -45,7 +45,6 @@ import pandas as pd
 import torch
 from torch import nn
 
-from compress import metrics
 from compress.wfn.attention import AttentionRegulariser, balanced_penalty
 from compress.codebook import Codebook
 from compress.errors import CompressError
@@ -54,7 +53,8 @@ from compress.wfn.fixing import (MAX_TOL as MAX_DELTA_T, StepRule, StepStats, Va
                                  fix_to_target_priced)
 from compress.training.frozen import FrozenWeights
 from compress.params import FlatParams, ParamScope, scoped_parameter_names
-from compress.wfn.candidates import FLOAT32_SPAN, SIGNIFICAND_BITS, candidate_values, geometric_grid, pot_order
+from compress.wfn.tally import ValueTally
+from compress.wfn.candidates import FLOAT32_SPAN, SIGNIFICAND_BITS, candidate_values, geometric_grid
 from compress.training.retrain import evaluate, seed_everything, select_device, train_epoch
 from compress.wfn.pruned import check_prune_scope, prune_fractions, prune_mask, prune_step, zero_pull
 
@@ -200,16 +200,6 @@ def _reseed_loader(loader: Any, seed: int) -> None:
         todo += [getattr(obj, "sampler", None), getattr(obj, "batch_sampler", None)]
 
 
-def orders_histogram(codebook: Codebook) -> str:
-    """``"order:weights"`` pairs of a codebook's non-zero weights, e.g. ``"0:1200 1:340"``."""
-    counts = codebook.counts()
-    nz = (codebook.values != 0) & (counts > 0)
-    if not nz.any():
-        return ""
-    hist = np.bincount(pot_order(codebook.values[nz]), weights=counts[nz])
-    return " ".join(f"{o}:{int(n)}" for o, n in enumerate(hist) if n > 0)
-
-
 class WeightFixer:
     """Whole-network weight fixing, scikit-learn style: configure, then :meth:`fit` a model (or
     run one-shot on arrays).
@@ -241,6 +231,8 @@ class WeightFixer:
         self._rows: list[dict[str, Any]] = []
         self._entries: tuple = ()
         self._fingerprint = ""
+        self._tally: ValueTally | None = None
+        self._codebook: tuple[int, Codebook] | None = None  # (step, codebook of that step)
 
     # -- state ----------------------------------------------------------------------------------
     @property
@@ -255,10 +247,25 @@ class WeightFixer:
 
     @property
     def codebook(self) -> Codebook:
-        """The codebook of the fixed weights so far (of every weight once :attr:`done`)."""
+        """The codebook of the fixed weights so far (of every weight once :attr:`done`); built once
+        per step from the running histogram."""
         if self.values is None or not self.fixed.any():
             raise CompressError("no weight is fixed yet; run fit, fix_array or fix_step first.")
-        return Codebook.from_weights(self.values[self.fixed])
+        if self._codebook is None or self._codebook[0] != self.step:
+            tally = self._tallied()
+            cb = tally.codebook(self.values, self.fixed)
+            if cb is None:  # a fixed weight was changed from outside: count afresh
+                self._tally = None
+                cb = Codebook.from_weights(self.values[self.fixed])
+            self._codebook = (self.step, cb)
+        return self._codebook[1]
+
+    def _tallied(self) -> ValueTally:
+        """The running histogram of the fixed weights, brought up to date with the newly fixed ones."""
+        if self._tally is None or self._tally.seen.shape != self.fixed.shape:
+            self._tally = ValueTally(self.fixed.shape[0])
+        self._tally.update(self.values, self.fixed, self.usage)
+        return self._tally
 
     def begin(self, x: FlatParams | np.ndarray, model_state: dict | None = None) -> "WeightFixer":
         """Start a run on ``x`` (a FlatParams or a 1-D float array), or resume the run that
@@ -277,6 +284,7 @@ class WeightFixer:
         self.values, self.fixed = flat.values.copy(), np.zeros(len(flat), dtype=bool)
         self.step, self._rows = 0, []
         self._model_state = None
+        self._tally, self._codebook = None, None
         self._load_checkpoint()
         return self
 
@@ -311,17 +319,10 @@ class WeightFixer:
         return row
 
     def _size_metrics(self) -> dict[str, Any]:
-        cb = self.codebook
-        s = metrics.summarize(cb)
-        row = {k: s[k] for k in ("unique_values", "unique_nonzero", "entropy_bits", "entropy_bits_nonzero")}
-        z = cb.zero_index()
-        row["zero_fraction"] = (int(cb.counts()[z]) if z is not None else 0) / self.values.shape[0]
-        row["max_order"] = int(pot_order(cb.values).max())
-        row["orders"] = orders_histogram(cb)
+        tally = self._tallied()  # only the weights this step fixed are new to it
+        row = tally.metrics(self.values.shape[0])
         if self.value_cost is not None:
-            usage = self.usage[self.fixed] if self.usage is not None else np.ones(cb.n)
-            per_value = np.bincount(cb.indices, weights=usage, minlength=cb.k)
-            row["fixed_cost"] = float((check_prices(self.value_cost, cb.values) * per_value).sum())
+            row["fixed_cost"] = float((check_prices(self.value_cost, tally.values) * tally.usage).sum())
         return row
 
     # -- checkpoints ------------------------------------------------------------------------------
