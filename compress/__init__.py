@@ -6,8 +6,17 @@ parameters in scope.  Nothing here knows about hardware; the hardware-aware fixe
 ``value_cost(values) -> costs`` callable from :mod:`wfncodesign`.
 """
 
-from compress.codebook import Codebook
-from compress.errors import CompressError
-from compress.params import FlatParams, ParamEntry
+import importlib
+from typing import Any
 
-__all__ = ["Codebook", "CompressError", "FlatParams", "ParamEntry"]
+# Public names and the module defining each, imported on first use: ``import compress.errors``
+# (all the command line needs to start) must not pull in torch.
+_EXPORTS = {"Codebook": "compress.codebook", "CompressError": "compress.errors", "FlatParams": "compress.params",
+            "ParamEntry": "compress.params"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'compress' has no attribute {name!r}")

@@ -19,20 +19,28 @@ energy, latency or EDP (:mod:`hwsim.array.mapper`), and :mod:`hwsim.array.sweep`
 buffers, dataflows and datapaths.
 """
 
-from hwsim.array.config import ArrayConfig, read_layout_csv, read_scalesim_cfg
-from hwsim.array.result import SimulationResult, SimulationTotals
-from hwsim.energy.result import COMPONENTS, EnergyReport, EnergyTotals
-from hwsim.energy.datapath import Datapath, price
-from hwsim.energy.report import energy_report, memory_sizes
-from hwsim.errors import HwsimError
-from hwsim.workload.capture import capture_layers, layers_from_torch
-from hwsim.workload.layers import Layer, read_topology_csv
-from hwsim.scalesim.reports import read_report, report_tables, report_text
-from hwsim.array.simulate import simulate
-from hwsim.energy.tables import TechTable, default_table, load_table
-from hwsim.workload.weightstats import analyse_weights
+import importlib
+from typing import Any
 
-__all__ = ["COMPONENTS", "ArrayConfig", "Datapath", "EnergyReport", "EnergyTotals", "HwsimError", "Layer",
-           "SimulationResult", "SimulationTotals", "TechTable", "analyse_weights", "capture_layers", "default_table",
-           "energy_report", "layers_from_torch", "load_table", "memory_sizes", "price", "read_layout_csv",
-           "read_report", "read_scalesim_cfg", "read_topology_csv", "report_tables", "report_text", "simulate"]
+# Public names and the module defining each, imported on first use: ``import hwsim.errors`` (all
+# the command line needs to start) must not pull in numba and pandas.
+_EXPORTS = {
+    "ArrayConfig": "hwsim.array.config", "read_layout_csv": "hwsim.array.config",
+    "read_scalesim_cfg": "hwsim.array.config", "Datapath": "hwsim.energy.datapath", "price": "hwsim.energy.datapath",
+    "energy_report": "hwsim.energy.report", "memory_sizes": "hwsim.energy.report", "HwsimError": "hwsim.errors",
+    "capture_layers": "hwsim.workload.capture", "layers_from_torch": "hwsim.workload.capture",
+    "Layer": "hwsim.workload.layers", "read_topology_csv": "hwsim.workload.layers",
+    "read_report": "hwsim.scalesim.reports", "report_tables": "hwsim.scalesim.reports",
+    "report_text": "hwsim.scalesim.reports", "simulate": "hwsim.array.simulate", "TechTable": "hwsim.energy.tables",
+    "default_table": "hwsim.energy.tables", "load_table": "hwsim.energy.tables",
+    "analyse_weights": "hwsim.workload.weightstats", "SimulationResult": "hwsim.array.result",
+    "SimulationTotals": "hwsim.array.result", "COMPONENTS": "hwsim.energy.result",
+    "EnergyReport": "hwsim.energy.result", "EnergyTotals": "hwsim.energy.result",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'hwsim' has no attribute {name!r}")

@@ -200,3 +200,15 @@ def test_incremental_history_metrics_equal_a_full_recount():
         np.testing.assert_array_equal(fixer.codebook.values, full.values)
         np.testing.assert_array_equal(fixer.codebook.indices, full.indices)
     assert fixer.codebook is fixer.codebook  # built once per step, not on every access
+
+
+def test_one_shot_sorts_once_with_the_same_result_as_sorting_every_step():
+    from compress.wfn.fixer import WeightFixer, WFNConfig
+
+    rng = np.random.default_rng(5)
+    w = np.round(rng.laplace(0, 0.05, 4000), 3).astype(np.float32)  # ties: the order among equals matters
+    once = WeightFixer(WFNConfig(delta=0.02), progress=False).fix_array(w)
+    stepped = WeightFixer(WFNConfig(delta=0.02), progress=False).begin(w)
+    while not stepped.done:
+        stepped.fix_step()
+    np.testing.assert_array_equal(once, stepped.values)

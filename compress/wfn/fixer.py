@@ -50,7 +50,7 @@ from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.fileio import atomic_torch_save
 from compress.wfn.fixing import (MAX_TOL as MAX_DELTA_T, StepRule, StepStats, ValueCost, check_prices, fix_to_target,
-                                 fix_to_target_priced)
+                                 fix_to_target_priced, stable_argsort)
 from compress.training.frozen import FrozenWeights
 from compress.params import FlatParams, ParamScope, scoped_parameter_names
 from compress.wfn.tally import ValueTally
@@ -233,6 +233,7 @@ class WeightFixer:
         self._fingerprint = ""
         self._tally: ValueTally | None = None
         self._codebook: tuple[int, Codebook] | None = None  # (step, codebook of that step)
+        self._order: np.ndarray | None = None
 
     # -- state ----------------------------------------------------------------------------------
     @property
@@ -285,6 +286,7 @@ class WeightFixer:
         self.step, self._rows = 0, []
         self._model_state = None
         self._tally, self._codebook = None, None
+        self._order = None  # one-shot runs set the unfixed values' sorted order, computed once
         self._load_checkpoint()
         return self
 
@@ -308,7 +310,9 @@ class WeightFixer:
             if rule.priced:
                 stats = fix_to_target_priced(self.values, self.fixed, cfg.target(t, n), delta_t, rule, self.usage)
             else:
-                stats = fix_to_target(self.values, self.fixed, cfg.target(t, n), delta_t, rule)
+                stats = fix_to_target(self.values, self.fixed, cfg.target(t, n), delta_t, rule, order=self._order)
+                if self._order is not None:  # shrink the order to the still-unfixed weights for the next step
+                    self._order = self._order[~self.fixed[self._order]]
         self.step += 1
         row = {"step": self.step, "phase": "prune" if cfg.is_prune_step(t) else "fix",
                "target_fraction": cfg.fraction(t), "fixed_fraction": float(self.fixed.mean()),
@@ -373,9 +377,13 @@ class WeightFixer:
     def fix_flat(self, flat: FlatParams) -> FlatParams:
         """One-shot on a FlatParams; returns the fixed copy (same entries)."""
         self.begin(flat)
-        for _ in self._progress_steps():
-            self.fix_step()
-            self._save_checkpoint()
+        self._order = stable_argsort(self.values)  # no retraining: the unfixed values never change
+        try:
+            for _ in self._progress_steps():
+                self.fix_step()
+                self._save_checkpoint()
+        finally:
+            self._order = None
         return flat.with_values(self.values)
 
     def fix_state_dict(self, state_dict: Mapping[str, np.ndarray | torch.Tensor], include: Sequence[str] = (),

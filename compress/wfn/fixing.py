@@ -417,12 +417,15 @@ def _popularity_ranges(sv: np.ndarray, cand: np.ndarray, gamma0: float, neg_hi: 
 
 
 def fix_to_target(values: np.ndarray, fixed: np.ndarray, target: int, delta_t: float, rule: StepRule,
-                  price_cap: float = np.inf, in_use: np.ndarray | None = None) -> StepStats:
+                  price_cap: float = np.inf, in_use: np.ndarray | None = None,
+                  order: np.ndarray | None = None) -> StepStats:
     """Fix unfixed weights of ``values`` (shape (N,), float32/64, changed in place) until exactly
     ``target`` of them are fixed (``fixed``, shape (N,) bool, changed in place) by ``rule`` at
     tolerance ``delta_t``; return the stats.  ``price_cap``: with a priced rule, the dearest price
     a candidate may have; ``in_use``: non-zero values fixed outside ``values``, which count
-    against the rule's ``max_values``."""
+    against the rule's ``max_values``.  ``order``: (N,) a stable ascending argsort of the unfixed
+    values, valid while they do not change (one-shot runs sort once instead of every step; the result
+    is the same)."""
     t0 = time.perf_counter()
     n_fixed = int(fixed.sum())
     if not (n_fixed <= target <= values.size):
@@ -433,8 +436,11 @@ def fix_to_target(values: np.ndarray, fixed: np.ndarray, target: int, delta_t: f
     need = target - n_fixed
     if need == 0:
         return StepStats(0, 0, 0, 0, time.perf_counter() - t0)
-    free = np.flatnonzero(~fixed)
-    sv, pos2flat = sort_subset(values, free)
+    if order is None:
+        sv, pos2flat = sort_subset(values, np.flatnonzero(~fixed))
+    else:  # filtering a stable order keeps ties in index order, as sort_subset does
+        pos2flat = order[~fixed[order]]
+        sv = values[pos2flat].astype(np.float64)
     m = sv.size
     done = _FixedIntervals()
     gamma0 = rule.gamma0

@@ -17,7 +17,7 @@ from wfncodesign.errors import WfnError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("decode", help="decode a .wfn file to .pt or .npz", description=__doc__,
+    p = sub.add_parser("decode", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("wfn", metavar="MODEL.wfn", help="a file written by `wfncodesign encode`")
     p.add_argument("--out", required=True, help="output: .pt (checkpoint or state_dict) or .npz (arrays)")

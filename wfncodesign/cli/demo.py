@@ -10,7 +10,7 @@ from wfncodesign.study.report import summary_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the main job on the bundled MNIST subset",
+    p = sub.add_parser("demo",
                        description="Run studies/demo.toml: train the mlp on the bundled MNIST subset, fix it "
                                    "with every method, encode and price each result, write a report.")
     p.add_argument("--out", default="wfncodesign-demo", help="output folder (default ./wfncodesign-demo)")

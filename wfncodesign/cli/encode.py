@@ -29,7 +29,7 @@ from wfncodesign.errors import WfnError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("encode", help="encode a fixed model into a .wfn file", description=__doc__,
+    p = sub.add_parser("encode", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("fixed", metavar="FIXED", help="fixed model: .pt checkpoint/state_dict or .npz arrays")
     p.add_argument("--out", required=True, help="the .wfn file to write")

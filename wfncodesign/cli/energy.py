@@ -42,7 +42,7 @@ from wfncodesign.models import MODELS, get_spec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("energy", help="energy per inference of a checkpoint on a datapath",
+    p = sub.add_parser("energy",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_args(p, weights_optional=True)
     p.add_argument("--allow-unpriced", action="store_true",

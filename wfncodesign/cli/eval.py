@@ -11,7 +11,7 @@ from wfncodesign.cli.archargs import add_model_args, model_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="print a checkpoint's test accuracy",
+    p = sub.add_parser("eval",
                        description="Evaluate a checkpoint on the test (and validation) split.")
     add_model_args(p)
     add_data_args(p)

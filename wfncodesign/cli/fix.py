@@ -47,7 +47,7 @@ from wfncodesign.train import load_checkpoint, save_checkpoint
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fix", add_help=False, help="fix a model's weights to one shared codebook",
+    p = sub.add_parser("fix", add_help=False,
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--method", default=None)
     p.add_argument("-h", "--help", action="store_true")

@@ -18,7 +18,7 @@ from wfncodesign.cli.common import print_table, print_wfn_summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("inspect", help="show a .wfn file's header, codebook and per-layer bits",
+    p = sub.add_parser("inspect",
                        description=__doc__)
     p.add_argument("wfn", metavar="MODEL.wfn", help="a file written by `wfncodesign encode`")
     p.set_defaults(func=run)

@@ -25,7 +25,7 @@ from hwsim.synth.prices import FORMS, SynthConfig, synth_prices
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("price", help="energy of one multiply by each value on a datapath",
+    p = sub.add_parser("price",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--values", required=True, help="comma-separated values, e.g. 0.5,0.375,-0.125")
     add_datapath_args(p)

@@ -19,7 +19,7 @@ from wfncodesign.cli.common import print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("simulate", help="simulate a SCALE-Sim config and topology, write SCALE-Sim's reports",
+    p = sub.add_parser("simulate",
                        description="Run a SCALE-Sim .cfg and topology CSV through hwsim; write SCALE-Sim's "
                                    "three reports and HWSIM_REPORT.csv (physical counts) into --out.")
     p.add_argument("--config", required=True, help="SCALE-Sim .cfg file")

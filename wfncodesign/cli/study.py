@@ -11,7 +11,7 @@ from wfncodesign.cli.common import print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("study", help="run a study (TOML) and report on it",
+    p = sub.add_parser("study",
                        description="Run every trial of a study definition and write results and a report.")
     ssub = p.add_subparsers(dest="study_command", metavar="SUBCOMMAND", required=True)
     r = ssub.add_parser("run", help="run (or resume) a study", description=(

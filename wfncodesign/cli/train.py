@@ -12,7 +12,7 @@ from wfncodesign.train import TrainConfig, save_checkpoint, train_model
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a reference model and save a checkpoint",
+    p = sub.add_parser("train",
                        description="Train a reference model (recipe defaults per model) and save it.")
     p.add_argument("--model", required=True, choices=sorted(MODELS))
     add_data_args(p)
