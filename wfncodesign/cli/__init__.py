@@ -32,6 +32,7 @@ COMMANDS = {
     "energy": "energy per inference of a model on a datapath",
     "explore": "sweep array sizes, buffers, dataflows and datapaths: results table and Pareto plots",
     "study": "run a study (TOML) and report on it",
+    "topology": "write a model's layers as a SCALE-Sim topology CSV",
 }
 USER_ERRORS = (WfnError, CompressError, HwsimError, FileNotFoundError)
 
