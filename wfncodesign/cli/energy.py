@@ -35,7 +35,8 @@ from hwsim.energy.report import ENCODINGS, component_summary
 from hwsim.energy.result import COMPONENTS
 from wfncodesign.cli.common import add_data_args, print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
-from wfncodesign.energy import ModelEnergy, calibration_images, default_array, model_energy, stored_weight_bits
+from wfncodesign.energy import (ModelEnergy, Workload, calibration_images, default_array, model_energy,
+                                stored_weight_bits, workload_energy)
 from wfncodesign.errors import WfnError
 from wfncodesign.cli.archargs import add_model_args, model_from_args
 from wfncodesign.models import MODELS, get_spec
@@ -45,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("energy",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_args(p, weights_optional=True)
+    p.add_argument("--onnx", default=None, metavar="FILE",
+                   help="an ONNX graph with its weights instead of a torch model (needs the onnx package)")
     p.add_argument("--allow-unpriced", action="store_true",
                    help="leave operators hwsim cannot price out of the workload with a warning (default: refuse)")
     p.add_argument("--input-shape", default=None,
@@ -98,7 +101,8 @@ def _load(args: argparse.Namespace) -> tuple:
     return model, {"model": args.arch}, stored_weight_bits(read_wfn(args.checkpoint))
 
 
-def run(args: argparse.Namespace) -> int:
+def _model_energy(args: argparse.Namespace, dp, config, table) -> tuple[ModelEnergy, str]:
+    """The energy of the torch model (or .wfn file) the options name."""
     model, meta, stored = _load(args)
     encoding = args.weight_encoding
     if encoding == "stored" and stored is None:
@@ -113,14 +117,33 @@ def run(args: argparse.Namespace) -> int:
         raise WfnError(f"--arch {meta['model']}: give --input-shape (one input without the batch, e.g. 3,224,224)")
     if "keys" in meta:
         print(f"weights: {meta['keys']}")
+    calib = calibration_images(args.data, args.data_dir, args.calib_images, args.seed) if args.calib_images else None
+    return model_energy(model, shape, dp, config, batch=args.batch, calibration=calib, table=table, dram=args.dram,
+                        weight_encoding=encoding, stored_bits=stored, allow_unpriced=args.allow_unpriced), meta["model"]
+
+
+def _onnx_energy(args: argparse.Namespace, dp, config, table) -> tuple[ModelEnergy, str]:
+    """The energy of an ONNX graph's layers (its weights must be in the file)."""
+    from hwsim.workload.onnxgraph import layers_from_onnx
+    from hwsim.workload.weightstats import analyse_weights
+
+    if args.checkpoint or args.weights or args.arch or args.calib_images:
+        raise WfnError("--onnx reads the model from the graph: drop CHECKPOINT, --arch, --weights and --calib-images")
+    layers = layers_from_onnx(args.onnx, batch=args.batch, allow_unpriced=args.allow_unpriced)
+    work = Workload(layers, analyse_weights(layers), None)
+    return workload_energy(work, dp, config, table=table, dram=args.dram, weight_encoding=args.weight_encoding), \
+        Path(args.onnx).name
+
+
+def run(args: argparse.Namespace) -> int:
     dp = datapath_from_args(args)
     table = table_from_args(args)
     config = read_scalesim_cfg(args.config) if args.config else default_array()
     config = dataclasses.replace(config, schedule=args.schedule, objective=args.objective)
-    calib = calibration_images(args.data, args.data_dir, args.calib_images, args.seed) if args.calib_images else None
-    result = model_energy(model, shape, dp, config, batch=args.batch, calibration=calib, table=table,
-                          dram=args.dram, weight_encoding=encoding, stored_bits=stored,
-                          allow_unpriced=args.allow_unpriced)
+    if args.onnx:
+        result, label = _onnx_energy(args, dp, config, table)
+    else:
+        result, label = _model_energy(args, dp, config, table)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rep = result.report.to_frame()
@@ -133,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     per_layer = rep[["layer", "macs", "mults", "shifts", "adds", "lookups"]].copy()
     for k in (*COMPONENTS, "total"):
         per_layer[f"{k}_nJ"] = rep[f"{k}_pJ"] / n * 1e-3
-    print_table(per_layer, f"{meta['model']} on {dp.name}: energy per inference by layer (nJ)")
+    print_table(per_layer, f"{label} on {dp.name}: energy per inference by layer (nJ)")
     report = result.report
     print_table(component_summary(report),
                 f"energy per inference (uJ): weights {report.weight_encoding} "

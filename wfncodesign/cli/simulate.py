@@ -23,7 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Run a SCALE-Sim .cfg and topology CSV through hwsim; write SCALE-Sim's "
                                    "three reports and HWSIM_REPORT.csv (physical counts) into --out.")
     p.add_argument("--config", required=True, help="SCALE-Sim .cfg file")
-    p.add_argument("--topology", required=True, help="SCALE-Sim topology CSV (conv rows, or GEMM M,N,K rows)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--topology", help="SCALE-Sim topology CSV (conv rows, or GEMM M,N,K rows)")
+    src.add_argument("--onnx", metavar="FILE", help="an ONNX graph (graph-only files count too; needs the onnx package)")
+    p.add_argument("--batch", type=int, default=1, help="with --onnx: the value of a symbolic batch dimension")
+    p.add_argument("--allow-unpriced", action="store_true",
+                   help="with --onnx: leave nodes hwsim cannot price out with a warning (default: refuse)")
     p.add_argument("--layout", default=None, help="SCALE-Sim layout CSV (checked; one row per layer)")
     p.add_argument("--format", choices=("auto", "conv", "gemm"), default="auto",
                    help="topology format (default: from the header; 'Layer, M, N, K' is GEMM)")
@@ -33,7 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = read_scalesim_cfg(args.config, args.layout)
-    layers = read_topology_csv(args.topology, gemm={"auto": None, "conv": False, "gemm": True}[args.format])
+    if args.onnx:
+        from hwsim.workload.onnxgraph import layers_from_onnx
+
+        layers = layers_from_onnx(args.onnx, batch=args.batch, allow_unpriced=args.allow_unpriced)
+    else:
+        layers = read_topology_csv(args.topology, gemm={"auto": None, "conv": False, "gemm": True}[args.format])
     result = simulate(layers, config)
     frame = result.to_frame()
     out = Path(args.out)
