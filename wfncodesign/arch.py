@@ -86,4 +86,4 @@ def load_model(spec: str, weights: str | Path | None = None, strict: bool = True
     model = build_arch(spec)
     if weights is None:
         return model, None
-    return model, load_state(model, read_checkpoint_file(weights), str(weights), strict=strict)
+    return model, load_state(model, read_checkpoint_file(weights), str(weights), strict=strict, arch=spec)
