@@ -5,8 +5,8 @@ and data it fixes and retrains between steps (resumable: the state lives in the 
 ``work_dir``); with ``--no-train`` (or a bare weights file) it fixes one-shot.  Defaults are the
 paper's: delta 0.01, the 30..100 % schedule, 3 epochs per step, gamma0 = 2^-7, Adam lr 2e-5, clip
 0.5, regulariser gamma 0.4 and tau 0.05.  The paper's absolute gamma0 suits networks trained for it;
-on another pretrained network it can prune most weights in one shot (2^-7 sends 54 % of MTCNN ONet's
-weights to zero), so ``gamma0_quantile`` sets it relative to the weights instead.
+on another pretrained network with small weights it can prune most of them in one shot, so
+``gamma0_quantile`` sets it relative to the weights instead (see docs/networks.md).
 
 Hardware-aware fixing (the codesign loop): with ``cost_datapath`` (e.g. ``shift_add``) the fixer is
 handed :func:`wfncodesign.hardware.value_cost` (pJ of one multiply by each candidate value on that
