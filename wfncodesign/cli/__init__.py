@@ -20,7 +20,8 @@ from wfncodesign.errors import WfnError
 # Subcommand modules under wfncodesign.cli, in the order --help lists them.
 COMMANDS = ["demo", "train", "eval", "fix", "encode", "decode", "inspect", "simulate", "price", "energy", "explore",
             "study"]
-USER_ERRORS = (WfnError, CompressError, HwsimError, FileNotFoundError)
+# OSError last: a file system refusal (disk full, permission) the checks before it did not foresee.
+USER_ERRORS = (WfnError, CompressError, HwsimError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:

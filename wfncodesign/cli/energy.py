@@ -36,6 +36,7 @@ from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_
 from wfncodesign.energy import ModelEnergy, calibration_images, default_array, model_energy, stored_weight_bits
 from wfncodesign.errors import WfnError
 from wfncodesign.models import MODELS, build_model, get_spec
+from wfncodesign.outpaths import check_output_dir
 from wfncodesign.train import load_checkpoint
 
 
@@ -95,6 +96,7 @@ def _load(args: argparse.Namespace) -> tuple:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_dir(args.out)
     model, meta, stored = _load(args)
     encoding = args.weight_encoding
     if encoding == "stored" and stored is None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from compress.fileio import atomic_write_text
 from hwsim import read_scalesim_cfg, read_topology_csv, report_tables, report_text, simulate
 from wfncodesign.cli.common import print_table
+from wfncodesign.outpaths import check_output_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_dir(args.out)
     config = read_scalesim_cfg(args.config, args.layout)
     layers = read_topology_csv(args.topology, gemm={"auto": None, "conv": False, "gemm": True}[args.format])
     result = simulate(layers, config)

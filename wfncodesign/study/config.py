@@ -144,9 +144,11 @@ def load_study(path: str | Path, data_dir: str | Path | None = None, epochs: int
     ``epochs`` every baseline's training epochs (a quick check of a long study)."""
     p = Path(path)
     if not p.is_file():
-        raise WfnError(f"study file {p} does not exist")
+        raise WfnError(f"study file {p} {'is a directory' if p.is_dir() else 'does not exist'}; give a .toml file")
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw = tomllib.loads(p.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise WfnError(f"{p}: byte {exc.start} is not UTF-8 text; save the study file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise WfnError(f"{p}: not valid TOML ({exc})") from exc
     if epochs is not None:
