@@ -152,6 +152,10 @@ def test_energy_with_an_input_shape_that_does_not_fit_is_a_one_line_error(tmp_pa
     ckpt = tmp_path / "mlp.pt"
     save_checkpoint(ckpt, build_model("mlp"), "mlp", "mnist-subset", {})
     one_line_error(capsys, ["energy", ckpt, "--input-shape", "3,5,5", "--out", tmp_path / "e"], "3,5,5", "does not fit")
+    one_line_error(capsys, ["energy", ckpt, "--input-shape", "3,100000,100000", "--out", tmp_path / "e"],
+                   "3,100000,100000", "check the shape")
+    one_line_error(capsys, ["energy", ckpt, "--batch", "10000000", "--out", tmp_path / "e"], "--batch 10000000")
+    one_line_error(capsys, ["energy", ckpt, "--batch", "0", "--out", tmp_path / "e"], "--batch 0")
 
 
 def test_price_with_no_room_to_shift_says_so(capsys):

@@ -230,7 +230,7 @@ def save_compressed(source: Source, flat: FlatParams, codebook: Codebook, path: 
     """
     data = encode_wfn(source, flat, codebook, coding=coding, values=values, method=method,
                       settings=settings, meta=meta)
-    wfn = WfnFile.from_bytes(data, str(path))
+    wfn = WfnFile.from_bytes(data, str(path), max_elements=max(MAX_ELEMENTS, codebook.n))  # our own bytes
     if not np.array_equal(wfn.codebook().indices, codebook.indices):
         raise CompressError(f"{path}: the encoded indices did not decode to the originals; nothing written")
     atomic_write_bytes(path, data)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -64,15 +65,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def parse_shape(text: str) -> tuple[int, ...]:
-    """``'1,28,28' -> (1, 28, 28)`` (WfnError on anything else)."""
+# The workload is read by running the model on a zero batch; 2**26 values (256 MiB of float32) is
+# over 80 times an ImageNet input (3 x 224 x 224), so a larger shape is a typo, not a network.
+MAX_INPUT_VALUES = 1 << 26
+
+
+def parse_shape(text: str, batch: int = 1) -> tuple[int, ...]:
+    """``'1,28,28' -> (1, 28, 28)`` (WfnError on anything else, or a batch over MAX_INPUT_VALUES values)."""
     try:
         shape = tuple(int(x) for x in text.split(","))
     except ValueError:
         shape = ()
     if not shape or any(d < 1 for d in shape):
         raise WfnError(f"--input-shape must be positive integers separated by commas, e.g. 1,28,28; got {text!r}")
+    check_batch_size(shape, batch)
     return shape
+
+
+def check_batch_size(shape: tuple[int, ...], batch: int) -> None:
+    """Raise unless ``batch`` inputs of ``shape`` hold at most MAX_INPUT_VALUES values."""
+    if batch < 1:
+        raise WfnError(f"--batch {batch}: give 1 or more inferences per batch")
+    values = batch * math.prod(shape)
+    if values > MAX_INPUT_VALUES:
+        raise WfnError(f"--input-shape {','.join(map(str, shape))} with --batch {batch} is {values} values, more "
+                       f"than the {MAX_INPUT_VALUES} a workload is read with; check the shape (C,H,W of one input)")
 
 
 def price_list(result: ModelEnergy, table) -> pd.DataFrame | None:
@@ -103,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         raise WfnError("--weight-encoding stored needs a .wfn file (its coded sizes); give CHECKPOINT.wfn")
     if encoding == "auto" and stored is not None:
         encoding = "stored"
-    shape = parse_shape(args.input_shape) if args.input_shape else get_spec(meta["model"]).input_shape
+    shape = parse_shape(args.input_shape, args.batch) if args.input_shape else get_spec(meta["model"]).input_shape
+    check_batch_size(shape, args.batch)
     dp = datapath_from_args(args)
     table = table_from_args(args)
     config = read_scalesim_cfg(args.config) if args.config else default_array()
