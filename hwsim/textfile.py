@@ -14,7 +14,7 @@ def read_text(path: str | Path, what: str = "file") -> str:
     if p.is_dir():
         raise HwsimError(f"{what} {p} is a directory; give the path of a file")
     if not p.is_file():
-        raise HwsimError(f"{what} {p} does not exist")
+        raise HwsimError(f"{what} {p} does not exist (no such file)")
     try:
         return p.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -71,7 +71,7 @@ def test_two_entries_making_the_same_trial_are_refused():
         expand_trials(parse_study(raw))
     with pytest.raises(WfnError, match="models: 'mlp' is listed twice"):
         parse_study({**raw, "models": [{"name": "mlp"}, {"name": "mlp"}]})
-    # k = 4 and k = 4.0 are one setting once the settings are filled in
+    # a label does not make another trial: the same settings twice are one trial
     with pytest.raises(WfnError, match="already a trial"):
         expand_trials(parse_study({**raw, "methods": [{"method": "kmeans", "grid": {"k": [4]}},
                                                       {"method": "kmeans", "grid": {"k": [4]}, "label": "again"}]}))
