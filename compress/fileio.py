@@ -12,12 +12,19 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from compress.errors import CompressError
+
 
 def atomic_write(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:
     """Call ``write(fileobj)`` on a temp file beside ``path``, fsync, rename over ``path``; return it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise CompressError(f"cannot write {path}: it is a directory; give a file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise CompressError(f"cannot write {path}: {exc.strerror or exc}; choose a writable path") from None
     # mkstemp makes the file private (0600); results should get the usual 0666 & ~umask.
     umask = os.umask(0)
     os.umask(umask)
@@ -28,9 +35,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[io.BufferedWriter], N
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # e.g. the disk is full
+            raise CompressError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
     return path
 

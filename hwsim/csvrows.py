@@ -13,22 +13,20 @@ from pathlib import Path
 from typing import Sequence
 
 from hwsim.errors import HwsimError
+from hwsim.textfile import read_text
 
 
 def csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     """Non-empty rows of a SCALE-Sim CSV as (line number, stripped fields); comments after '#' dropped."""
-    if not path.is_file():
-        raise HwsimError(f"{path}: no such file")
     rows = []
-    with path.open(newline="") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            fields = [f.strip() for f in next(csv.reader([line]))]
-            while fields and fields[-1] == "":  # SCALE-Sim rows end with a comma
-                fields.pop()
-            rows.append((lineno, fields))
+    for lineno, line in enumerate(read_text(path, "CSV file").splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        fields = [f.strip() for f in next(csv.reader([line]))]
+        while fields and fields[-1] == "":  # SCALE-Sim rows end with a comma
+            fields.pop()
+        rows.append((lineno, fields))
     if not rows:
         raise HwsimError(f"{path}: empty file; expected a header line and one row per layer")
     return rows

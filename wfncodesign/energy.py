@@ -95,7 +95,12 @@ def workload(model: nn.Module, input_shape: tuple[int, ...], *, batch: int = 1,
     """Read ``model``'s layers, analyse its weights (once) and measure activation sparsity on
     ``calibration`` images (else 0: dense); ``allow_unpriced``: warn about, not refuse, operators
     hwsim cannot price."""
-    layers = layers_from_torch(model, input_shape, batch=batch, allow_unpriced=allow_unpriced)
+    try:
+        layers = layers_from_torch(model, input_shape, batch=batch, allow_unpriced=allow_unpriced)
+    except RuntimeError as exc:  # torch's shape mismatch, many lines long
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WfnError(f"input shape {','.join(map(str, input_shape))} does not fit {type(model).__name__} "
+                       f"({first}); give the shape one input has, e.g. --input-shape 1,28,28") from None
     stats = analyse_weights(layers, codebook=codebook)
     act_zero = (activation_zero_fractions(model, calibration, allow_unpriced)
                 if calibration is not None else None)

@@ -16,6 +16,8 @@ smallest representable probability (2**-24), a negligible cost.
 
 from __future__ import annotations
 
+import math
+
 import constriction
 import numpy as np
 
@@ -25,6 +27,10 @@ from compress.errors import CompressError
 # The Categorical model quantises probabilities to 24 bits, so each of the K symbols needs at least
 # one of 2**24 slots; a codebook this large is far beyond any fixed network.
 MAX_SYMBOLS = 1 << 20
+# constriction's default stack and queue coders: 24-bit fixed-point probabilities, a 64-bit state
+# (https://bamler-lab.github.io/constriction/apidoc/python/stream/model.html).
+PROBABILITY_BITS = 24
+STATE_BITS = 64
 
 
 def varint_encode(values: np.ndarray) -> bytes:
@@ -94,6 +100,22 @@ class _ConstrictionCode:
     def from_table(cls, table: bytes, k: int):
         """The coder stored by :attr:`table` for a K-value codebook."""
         return cls(varint_decode(table, k))
+
+    def fitted_total(self) -> int | None:
+        """How many indices the table's counts were fitted on: all of a network's segments together."""
+        return int(self.counts.sum())
+
+    def max_indices(self, nbytes: int) -> int | None:
+        """Most indices ``nbytes`` of stream can hold; None (unbounded) when symbols cost no bits.
+
+        Every symbol has at least one of the model's 2**PROBABILITY_BITS slots, so the likeliest
+        has probability at most 1 - (K-1) 2**-PROBABILITY_BITS and costs at least -log2 of that;
+        the coder's final state (STATE_BITS) holds information beyond the emitted words.
+        """
+        if self.model is None:
+            return None
+        min_bits = -math.log2(1.0 - (self.k - 1) * 2.0 ** -PROBABILITY_BITS)
+        return int((8 * nbytes + STATE_BITS) / min_bits)
 
     def encode(self, indices: np.ndarray) -> bytes:
         """The indices (any shape, flattened; each in [0, K)) as little-endian 32-bit words."""

@@ -86,7 +86,7 @@ def unpack_bits(data: bytes, width: int, n: int) -> np.ndarray:
     if width == 0:
         if data:
             raise CompressError(f"{len(data)} bytes of packed data where 0-bit values need none")
-        return np.zeros(n, dtype=np.int64)
+        return np.zeros(n, dtype=np.int32)
     expected = packed_nbytes(n, width)
     if len(data) != expected:
         raise CompressError(
@@ -123,6 +123,14 @@ class FixedWidthCode:
         if table:
             raise CompressError(f"fixed-width coding has no table, got {len(table)} bytes; the file is damaged.")
         return cls(k)
+
+    def fitted_total(self) -> int | None:
+        """None: the table does not say how many indices it was fitted on."""
+        return None
+
+    def max_indices(self, nbytes: int) -> int | None:
+        """Most indices ``nbytes`` of packed data can hold; None (unbounded) at 0 bits an index."""
+        return None if self.width == 0 else 8 * nbytes // self.width
 
     def encode(self, indices: np.ndarray) -> bytes:
         """The indices (any shape, flattened; each in [0, K)) packed at ceil(log2 K) bits each."""

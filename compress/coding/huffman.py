@@ -260,6 +260,16 @@ class HuffmanCode:
             self.first_code[self.count > 0] = self.codes[first]
 
     # -- coding ---------------------------------------------------------------------------------
+    def fitted_total(self) -> int | None:
+        """None: the table does not say how many indices it was fitted on."""
+        return None
+
+    def max_indices(self, nbytes: int) -> int | None:
+        """Most indices ``nbytes`` of stream can hold (each codeword is at least the shortest length);
+        None (unbounded) when a lone symbol costs no bits."""
+        used = self.lengths[self.lengths > 0]
+        return None if used.size == 0 else 8 * nbytes // int(used.min())
+
     def encode(self, indices: np.ndarray) -> bytes:
         """The indices (any shape, flattened; each in [0, K)) as a Huffman bit stream, MSB first."""
         idx = check_indices(indices, self.k)

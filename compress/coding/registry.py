@@ -42,6 +42,10 @@ class IndexCode(Protocol):
 
     def encode(self, indices: np.ndarray) -> bytes: ...
 
+    def fitted_total(self) -> int | None: ...
+
+    def max_indices(self, nbytes: int) -> int | None: ...
+
     def decode(self, data: bytes, n: int) -> np.ndarray: ...
 
 
@@ -134,4 +138,13 @@ def decode_indices(coding: str, k: int, table: bytes, segments: Sequence[bytes],
     if len(segments) != len(sizes):
         raise CompressError(f"{len(segments)} encoded segments but {len(sizes)} sizes")
     coder = get_coding(coding).from_table(bytes(table), k)
+    total = coder.fitted_total()
+    if total is not None and total != sum(sizes):
+        raise CompressError(f"the {coding} table was fitted on {total} indices, but the segments declare "
+                            f"{sum(sizes)}; the data is damaged.")
+    for s, n in zip(segments, sizes):  # before anything is allocated: the bytes must justify n
+        most = coder.max_indices(len(s))
+        if n < 0 or (most is not None and n > most):
+            raise CompressError(f"a {coding} segment of {len(s)} bytes holds at most {most} indices, "
+                                f"but {n} are declared; the data is damaged.")
     return [coder.decode(bytes(s), int(n)) for s, n in zip(segments, sizes)]

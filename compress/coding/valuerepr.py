@@ -64,14 +64,27 @@ def _terms_value(terms: object, i: int) -> float:
     return float(from_csd(s, e))
 
 
-def values_from_json(obj: dict) -> np.ndarray:
-    """Shape (K,) float32: the codebook written by :func:`values_to_json` (validated, exact)."""
+def values_from_json(obj: dict, where: str | None = None) -> np.ndarray:
+    """Shape (K,) float32: the codebook written by :func:`values_to_json` (validated, exact);
+    errors start with ``where`` (e.g. the file's name) when given."""
+    try:
+        return _values_from_json(obj)
+    except CompressError as exc:
+        if where is None:
+            raise
+        raise CompressError(f"{where}: {exc}") from None
+
+
+def _values_from_json(obj: dict) -> np.ndarray:
     form = obj.get("form") if isinstance(obj, dict) else None
     if form == FLOAT32:
         raw = obj.get("values")
         if not isinstance(raw, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in raw):
             raise CompressError("codebook 'values' must be a list of numbers")
-        v64 = np.array(raw, dtype=np.float64)
+        try:
+            v64 = np.array(raw, dtype=np.float64)
+        except OverflowError:
+            raise CompressError("codebook 'values' holds an integer too large for a float") from None
     elif form == SIGNED_DIGIT:
         raw = obj.get("terms")
         if not isinstance(raw, list):

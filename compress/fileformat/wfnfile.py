@@ -53,6 +53,16 @@ MAX_CODEBOOK = 65_536
 
 # Dtypes an array in scope may have: float32 holds each of their codebook values exactly.
 CODED_DTYPES = ("float16", "bfloat16", "float32", "float64")
+# Dtypes an array stored as it is may have (numpy names; bfloat16 as torch's): plain numbers only.
+RAW_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+              "float16", "bfloat16", "float32", "float64", "complex64", "complex128")
+# A reader allocates nothing a file's bytes do not justify: raw arrays are their own bytes, coded
+# arrays are bounded by their segment's length (see the codings' max_indices) and, since a 0-bit
+# code (one used value) holds any number of indices in no bytes, by this cap on coded weights:
+# 2**28 (268M) is over four times ResNet-152's 60M weights (He et al., CVPR 2016, Table 1) and
+# decodes in about 3 GB.  Pass max_elements to read bigger networks.
+MAX_ELEMENTS = 1 << 28
+MAX_NDIM = 32  # numpy's limit is 64; no layer of a network has more than a handful of dimensions
 
 Source = nn.Module | Mapping[str, torch.Tensor | np.ndarray]
 
@@ -220,7 +230,7 @@ def save_compressed(source: Source, flat: FlatParams, codebook: Codebook, path: 
     """
     data = encode_wfn(source, flat, codebook, coding=coding, values=values, method=method,
                       settings=settings, meta=meta)
-    wfn = WfnFile.from_bytes(data, str(path))
+    wfn = WfnFile.from_bytes(data, str(path), max_elements=max(MAX_ELEMENTS, codebook.n))  # our own bytes
     if not np.array_equal(wfn.codebook().indices, codebook.indices):
         raise CompressError(f"{path}: the encoded indices did not decode to the originals; nothing written")
     atomic_write_bytes(path, data)
@@ -235,49 +245,84 @@ def _need(obj: Mapping, key: str, kind: type | tuple[type, ...], where: str) -> 
     return value
 
 
-def _check_layout(header: dict, payload_len: int, where: str) -> None:
-    """Raise unless the header's records are well formed and tile the payload exactly."""
+def _nonneg(obj: Mapping, key: str, where: str) -> int:
+    value = _need(obj, key, int, where)
+    if value < 0:
+        raise CompressError(f"{where}: header field {key!r} is {value}, it must be >= 0; the file is damaged")
+    return value
+
+
+def _check_shape(name: str, shape: list, where: str) -> int:
+    """The number of elements of a record's shape (a list of at most MAX_NDIM non-negative ints)."""
+    if len(shape) > MAX_NDIM or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+        raise CompressError(f"{where}: array {name!r} has a bad shape {shape} (at most {MAX_NDIM} "
+                            "non-negative integers); the file is damaged")
+    return math.prod(shape)
+
+
+def _check_record(rec: Any, offset: int, names: set[str], where: str) -> tuple[int, int]:
+    """Check one array record that should start at ``offset``; return (its nbytes, its coded weights)."""
+    name = _need(rec, "name", str, where)
+    size = _check_shape(name, _need(rec, "shape", list, where), where)
+    dtype = _need(rec, "dtype", str, where)
+    if name in names or _nonneg(rec, "offset", where) != offset:
+        raise CompressError(f"{where}: array {name!r} is repeated or not where the previous one ends")
+    names.add(name)
+    nbytes = _nonneg(rec, "nbytes", where)
+    if _need(rec, "coded", bool, where):
+        if dtype not in CODED_DTYPES:
+            raise CompressError(f"{where}: coded array {name!r} has dtype {dtype!r}, not one of {CODED_DTYPES}")
+        if _need(rec, "n", int, where) != size:
+            raise CompressError(f"{where}: coded array {name!r} holds {rec['n']} indices for shape {rec['shape']}")
+        _need(rec, "crc32", int, where)
+        return nbytes, size
+    if dtype not in RAW_DTYPES:
+        raise CompressError(f"{where}: array {name!r} has dtype {dtype!r}; a .wfn file stores only {RAW_DTYPES}")
+    if nbytes != size * _itemsize(dtype):
+        raise CompressError(f"{where}: array {name!r} holds {nbytes} bytes, its shape and dtype need "
+                            f"{size * _itemsize(dtype)}")
+    return nbytes, 0
+
+
+def _check_layout(header: dict, payload_len: int, where: str, max_elements: int = MAX_ELEMENTS) -> None:
+    """Raise unless the header's records are well formed, tile the payload exactly and hold at most
+    ``max_elements`` coded weights."""
     if _need(header, "payload_nbytes", int, where) != payload_len:
         raise CompressError(f"{where}: payload is {payload_len} bytes, header says {header['payload_nbytes']}")
+    for key, kind in (("method", (str, type(None))), ("settings", (dict, type(None))), ("meta", (dict, type(None)))):
+        if not isinstance(header.get(key), kind):
+            raise CompressError(f"{where}: header field {key!r} is a {type(header.get(key)).__name__}; the file is damaged")
     _need(header, "codebook", dict, where)
     k = _need(header["codebook"], "k", int, where)
     if not 1 <= k <= MAX_CODEBOOK:
         raise CompressError(f"{where}: codebook size {k} is outside 1..{MAX_CODEBOOK}")
     coding = _need(header, "coding", dict, where)
     _need(coding, "name", str, where)
-    offset = _need(coding, "table_nbytes", int, where)
-    names = set()
+    offset = _nonneg(coding, "table_nbytes", where)
+    names: set[str] = set()
+    coded_weights = 0
     for rec in _need(header, "arrays", list, where):
-        name = _need(rec, "name", str, where)
-        shape = _need(rec, "shape", list, where)
-        if not all(isinstance(s, int) and s >= 0 for s in shape):
-            raise CompressError(f"{where}: array {name!r} has a bad shape {shape}")
-        dtype = _need(rec, "dtype", str, where)
-        if name in names or _need(rec, "offset", int, where) != offset:
-            raise CompressError(f"{where}: array {name!r} is repeated or not where the previous one ends")
-        names.add(name)
-        nbytes = _need(rec, "nbytes", int, where)
-        size = math.prod(shape)
-        if _need(rec, "coded", bool, where):
-            if dtype not in CODED_DTYPES:
-                raise CompressError(f"{where}: coded array {name!r} has dtype {dtype!r}, not one of {CODED_DTYPES}")
-            if _need(rec, "n", int, where) != size:
-                raise CompressError(f"{where}: coded array {name!r} holds {rec['n']} indices for shape {shape}")
-            _need(rec, "crc32", int, where)
-        else:
-            try:
-                expected = size * _itemsize(dtype)
-            except TypeError:
-                raise CompressError(f"{where}: array {name!r} has unknown dtype {dtype!r}") from None
-            if nbytes != expected:
-                raise CompressError(f"{where}: array {name!r} holds {nbytes} bytes, its shape and dtype need {expected}")
+        nbytes, weights = _check_record(rec, offset, names, where)
         offset += nbytes
+        coded_weights += weights
     if offset != payload_len:
         raise CompressError(f"{where}: the arrays end at byte {offset} of a {payload_len}-byte payload")
+    if coded_weights > max_elements:
+        raise CompressError(f"{where}: the header declares {coded_weights} coded weights, more than the reader's "
+                            f"limit of {max_elements}; if the file is trusted, read it with a larger max_elements")
     scope = _need(header, "scope", list, where)
     coded = [r["name"] for r in header["arrays"] if r["coded"]]
-    if sorted(coded) != sorted(scope) or len(set(scope)) != len(scope):
+    if not all(isinstance(n, str) for n in scope) or sorted(coded) != sorted(scope) or len(set(scope)) != len(scope):
         raise CompressError(f"{where}: the scope list does not match the coded arrays")
+    _codebook_values(header["codebook"], where)
+
+
+def _codebook_values(codebook: dict, where: str) -> np.ndarray:
+    """Shape (K,) float32: the header's codebook values (validated: K of them, sorted, unique, finite)."""
+    values = values_from_json(codebook, where)
+    if values.size != codebook["k"]:
+        raise CompressError(f"{where}: codebook lists {values.size} values, header says K={codebook['k']}")
+    return Codebook(values, np.zeros(0, dtype=np.int32)).values
 
 
 @dataclass(frozen=True)
@@ -318,8 +363,9 @@ class WfnFile:
     where: str = "<bytes>"
 
     @classmethod
-    def from_bytes(cls, data: bytes, where: str = "<bytes>") -> "WfnFile":
-        """Parse and verify a whole file; raise :class:`CompressError` naming what is wrong."""
+    def from_bytes(cls, data: bytes, where: str = "<bytes>", max_elements: int = MAX_ELEMENTS) -> "WfnFile":
+        """Parse and verify a whole file (at most ``max_elements`` coded weights); raise
+        :class:`CompressError` naming what is wrong."""
         if len(data) < _PREFIX.size + DIGEST_BYTES:
             if not MAGIC.startswith(bytes(data[: len(MAGIC)])) or not data:
                 raise CompressError(f"{where}: not a .wfn file (it does not start with the WFN magic bytes)")
@@ -341,10 +387,12 @@ class WfnFile:
             header = json.loads(bytes(data[_PREFIX.size : _PREFIX.size + hlen]))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CompressError(f"{where}: header is not valid JSON ({exc})") from exc
+        except RecursionError:
+            raise CompressError(f"{where}: header JSON is nested too deeply to be a .wfn header") from None
         if not isinstance(header, dict) or header.get("format") != "wfn":
             raise CompressError(f"{where}: header does not describe a .wfn file")
         payload = bytes(data[_PREFIX.size + hlen : end])
-        _check_layout(header, len(payload), where)
+        _check_layout(header, len(payload), where, max_elements)
         return cls(header, payload, len(data), _PREFIX.size + hlen + DIGEST_BYTES, where)
 
     # -- parts --------------------------------------------------------------------------------
@@ -358,10 +406,7 @@ class WfnFile:
 
     def codebook_values(self) -> np.ndarray:
         """Shape (K,) float32: the codebook values (validated: sorted, unique, finite)."""
-        values = values_from_json(self.header["codebook"])
-        if values.size != self.header["codebook"]["k"]:
-            raise CompressError(f"{self.where}: codebook lists {values.size} values, header says K={self.header['codebook']['k']}")
-        return Codebook(values, np.zeros(0, dtype=np.int32)).values
+        return _codebook_values(self.header["codebook"], self.where)
 
     @cached_property
     def _decoded(self) -> dict[str, np.ndarray]:
@@ -428,17 +473,24 @@ class WfnFile:
         )
 
 
-def read_wfn(path: str | os.PathLike) -> WfnFile:
-    """The verified file at ``path``."""
+def read_wfn(path: str | os.PathLike, max_elements: int = MAX_ELEMENTS) -> WfnFile:
+    """The verified file at ``path`` (at most ``max_elements`` coded weights)."""
     p = Path(path)
+    if p.is_dir():
+        raise CompressError(f"{p} is a directory; give the path of a .wfn file written by save_compressed")
     if not p.is_file():
         raise CompressError(f"{p} does not exist (expected a .wfn file written by save_compressed)")
-    return WfnFile.from_bytes(p.read_bytes(), str(p))
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise CompressError(f"{p}: cannot be read ({exc.strerror or exc})") from exc
+    return WfnFile.from_bytes(data, str(p), max_elements)
 
 
-def load_compressed(path: str | os.PathLike, model: nn.Module | None = None) -> dict[str, torch.Tensor]:
+def load_compressed(path: str | os.PathLike, model: nn.Module | None = None,
+                    max_elements: int = MAX_ELEMENTS) -> dict[str, torch.Tensor]:
     """The state_dict stored at ``path`` (same names, shapes, dtypes); loaded into ``model`` if given."""
-    state = read_wfn(path).state_dict()
+    state = read_wfn(path, max_elements).state_dict()
     if model is not None:
         try:
             model.load_state_dict(state)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.errors import HwsimError
+from hwsim.textfile import read_text
 from hwsim.csvrows import csv_rows, row_ints
 
 DATAFLOWS = ("ws", "os", "is")
@@ -190,11 +191,10 @@ def _parse_value(path: Path, lineno: int, key: str, text: str, kind: str) -> Any
 
 def _read_ini(path: Path) -> dict[str, tuple[int, Any]]:
     """``{key: (line, value)}`` of a SCALE-Sim cfg, every section and key checked against SCALE-Sim's."""
-    if not path.is_file():
-        raise HwsimError(f"{path}: no such config file")
+    text = read_text(path, "config file")
     entries: dict[str, tuple[int, Any]] = {}
     section = None
-    for lineno, raw in enumerate(path.read_text().splitlines(), start=1):
+    for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line[0] in "#;":
             continue

@@ -211,13 +211,20 @@ def _check_shift_span(dp: Datapath, f: ValueForms) -> None:
     """shift_add: a value's terms span at most ``dp.max_shift`` positions."""
     span = f.high - f.low
     bad = span > dp.max_shift
+    if bad.any() and dp.max_shift == 0:
+        i = int(np.flatnonzero(bad)[0])
+        raise HwsimError(
+            f"a shift_add datapath with {dp.bits}-bit activations and a {dp.accumulator_bits}-bit accumulator "
+            f"has no room to shift, so it takes single signed powers of two only (value {_fmt(f.values[i])} has "
+            f"{f.terms[i]} terms); give an accumulator wider than the activations (acc_bits; --acc-bits)"
+        )
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise HwsimError(
             f"value {_fmt(f.values[i])} has signed-digit terms from 2^{f.high[i]} down to 2^{f.low[i]} ({span[i]} "
             f"positions apart, {f.terms[i]} terms); a shift_add datapath with {dp.bits}-bit activations "
             f"and a {dp.accumulator_bits}-bit accumulator shifts at most {dp.max_shift} positions; "
-            "widen acc_bits or fix the weights to a shorter signed-digit form"
+            "widen the accumulator (acc_bits; --acc-bits) or fix the weights to a shorter signed-digit form"
         )
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from hwsim.errors import HwsimError
+from hwsim.textfile import read_text
 
 DEFAULT_TABLE = "horowitz45.toml"
 OP_KEYS = ("int_add", "int_mult", "shift", "fp_add", "fp_mult")
@@ -221,9 +222,7 @@ def load_table(path: str | Path | None = None) -> TechTable:
         where = f"hwsim/data/{DEFAULT_TABLE}"
     else:
         p = Path(path)
-        if not p.is_file():
-            raise HwsimError(f"technology table {p} does not exist")
-        text, where = p.read_text(encoding="utf-8"), str(p)
+        text, where = read_text(p, "technology table"), str(p)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

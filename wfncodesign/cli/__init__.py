@@ -34,7 +34,8 @@ COMMANDS = {
     "study": "run a study (TOML) and report on it",
     "topology": "write a model's layers as a SCALE-Sim topology CSV",
 }
-USER_ERRORS = (WfnError, CompressError, HwsimError, FileNotFoundError)
+# OSError last: a file system refusal (disk full, permission) the checks before it did not foresee.
+USER_ERRORS = (WfnError, CompressError, HwsimError, OSError)
 
 
 class _Subcommands:

@@ -14,6 +14,7 @@ from compress.fileio import atomic_torch_save
 from compress.fileformat.wfnfile import read_wfn
 from wfncodesign.arrays import write_arrays
 from wfncodesign.errors import WfnError
+from wfncodesign.outpaths import check_output_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix not in (".pt", ".npz"):
         raise WfnError(f"--out {out}: the extension must be .pt or .npz")
+    check_output_file(out, inputs=[args.wfn])
     wfn = read_wfn(args.wfn)
     state = wfn.state_dict()
     meta = wfn.header.get("meta") or {}

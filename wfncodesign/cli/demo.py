@@ -6,6 +6,7 @@ import argparse
 
 from wfncodesign.cli.common import print_table
 from wfncodesign.demo import run_demo
+from wfncodesign.outpaths import check_output_dir
 from wfncodesign.study.report import summary_table
 
 
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_dir(args.out)
     results, report = run_demo(args.out, workers=args.workers)
     table = summary_table(results).drop(columns=["trial", "model", "seed"])
     print_table(table, "wfncodesign demo: mlp on the bundled MNIST subset (energy per inference in nJ)")

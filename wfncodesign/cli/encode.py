@@ -26,6 +26,7 @@ from compress.fileformat.wfnfile import MAX_CODEBOOK, assignment_from_arrays, sa
 from wfncodesign.arrays import read_weights_file
 from wfncodesign.cli.common import print_wfn_summary
 from wfncodesign.errors import WfnError
+from wfncodesign.outpaths import check_output_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,6 +63,7 @@ def _scope(arrays: dict, fix_meta: dict, scope: ParamScope, path: Path) -> list[
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.fixed)
+    check_output_file(args.out, inputs=[path])
     arrays, meta = read_weights_file(path)
     fix_meta = dict(meta.get("fix") or {})
     scope = _scope(arrays, fix_meta, ParamScope(include_norm=args.include_norm, include=tuple(args.include),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -40,6 +41,7 @@ from wfncodesign.energy import (ModelEnergy, Workload, calibration_images, defau
 from wfncodesign.errors import WfnError
 from wfncodesign.cli.archargs import add_model_args, model_from_args
 from wfncodesign.models import MODELS, get_spec
+from wfncodesign.outpaths import check_output_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,15 +70,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def parse_shape(text: str) -> tuple[int, ...]:
-    """``'1,28,28' -> (1, 28, 28)`` (WfnError on anything else)."""
+# The workload is read by running the model on a zero batch; 2**26 values (256 MiB of float32) is
+# over 80 times an ImageNet input (3 x 224 x 224), so a larger shape is a typo, not a network.
+MAX_INPUT_VALUES = 1 << 26
+
+
+def parse_shape(text: str, batch: int = 1) -> tuple[int, ...]:
+    """``'1,28,28' -> (1, 28, 28)`` (WfnError on anything else, or a batch over MAX_INPUT_VALUES values)."""
     try:
         shape = tuple(int(x) for x in text.split(","))
     except ValueError:
         shape = ()
     if not shape or any(d < 1 for d in shape):
         raise WfnError(f"--input-shape must be positive integers separated by commas, e.g. 1,28,28; got {text!r}")
+    check_batch_size(shape, batch)
     return shape
+
+
+def check_batch_size(shape: tuple[int, ...], batch: int) -> None:
+    """Raise unless ``batch`` inputs of ``shape`` hold at most MAX_INPUT_VALUES values."""
+    if batch < 1:
+        raise WfnError(f"--batch {batch}: give 1 or more inferences per batch")
+    values = batch * math.prod(shape)
+    if values > MAX_INPUT_VALUES:
+        raise WfnError(f"--input-shape {','.join(map(str, shape))} with --batch {batch} is {values} values, more "
+                       f"than the {MAX_INPUT_VALUES} a workload is read with; check the shape (C,H,W of one input)")
 
 
 def price_list(result: ModelEnergy, table) -> pd.DataFrame | None:
@@ -110,11 +128,12 @@ def _model_energy(args: argparse.Namespace, dp, config, table) -> tuple[ModelEne
     if encoding == "auto" and stored is not None:
         encoding = "stored"
     if args.input_shape:
-        shape = parse_shape(args.input_shape)
+        shape = parse_shape(args.input_shape, args.batch)
     elif meta["model"] in MODELS:
         shape = get_spec(meta["model"]).input_shape
     else:
         raise WfnError(f"--arch {meta['model']}: give --input-shape (one input without the batch, e.g. 3,224,224)")
+    check_batch_size(shape, args.batch)
     if "keys" in meta:
         print(f"weights: {meta['keys']}")
     calib = calibration_images(args.data, args.data_dir, args.calib_images, args.seed) if args.calib_images else None
@@ -136,6 +155,7 @@ def _onnx_energy(args: argparse.Namespace, dp, config, table) -> tuple[ModelEner
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_dir(args.out)
     dp = datapath_from_args(args)
     table = table_from_args(args)
     config = read_scalesim_cfg(args.config) if args.config else default_array()

@@ -41,6 +41,7 @@ from wfncodesign.data import load_dataset
 from wfncodesign.errors import WfnError
 from wfncodesign.models import MODELS
 from wfncodesign.zeros import DEFAULT_WARN_FRACTION, ZeroReport
+from wfncodesign.outpaths import check_output_file
 from wfncodesign.methods import METHODS, FixOutcome, FixTarget, get_method
 from wfncodesign.settings import add_settings_arguments, settings_from_args, settings_to_dict
 from wfncodesign.train import load_checkpoint, save_checkpoint
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(ns.out)
     if out.suffix not in (".pt", ".npz"):
         raise WfnError(f"--out {out}: the extension must be .pt or .npz")
+    check_output_file(out, inputs=[p for p in (ns.weights, ns.model) if p])
     target, arrays, model_name = _build_target(ns, method.needs_data)
     baseline = _accuracy(target)
     before = target.flat.values.copy()

@@ -16,6 +16,7 @@ from pathlib import Path
 from compress.fileio import atomic_write_text
 from hwsim import read_scalesim_cfg, read_topology_csv, report_tables, report_text, simulate
 from wfncodesign.cli.common import print_table
+from wfncodesign.outpaths import check_output_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_dir(args.out)
     config = read_scalesim_cfg(args.config, args.layout)
     if args.onnx:
         from hwsim.workload.onnxgraph import layers_from_onnx

@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ssub = p.add_subparsers(dest="study_command", metavar="SUBCOMMAND", required=True)
     r = ssub.add_parser("run", help="run (or resume) a study", description=(
         "Train or load each baseline once, run every trial not yet completed, simulate each result on "
-        "every accelerator and datapath, and append one row per trial to DIR/results.parquet (and .csv)."))
+        "every accelerator and datapath, and append one row per trial to DIR/results.jsonl (exported to "
+        "results.parquet and .csv at the end).  One run owns DIR at a time (DIR/study.lock)."))
     r.add_argument("study", help="study definition, e.g. studies/demo.toml")
     r.add_argument("--out", required=True, help="results folder (created; an existing one is resumed)")
     r.add_argument("--data-dir", default=None, help="overrides the study's data_dir")
@@ -32,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--rerun", default="", metavar="ID[,ID...]",
                    help="completed trial ids to run again (e.g. after a code change); their rows are replaced")
     r.add_argument("--no-report", action="store_true", help="do not write report.md at the end")
+    r.add_argument("--force", action="store_true",
+                   help="run even though --out holds results of another study definition (it is replaced)")
     r.set_defaults(func=run_cmd)
     q = ssub.add_parser("report", help="write report.md and figures for a results folder")
     q.add_argument("folder", help="a folder written by `study run`")
@@ -54,7 +57,7 @@ def run_cmd(args: argparse.Namespace) -> int:
                     f"study {config.name!r}: {len(trials)} trials")
         return 0
     df = run_study(config, args.out, workers=args.workers, scheduler=args.scheduler, limit=args.limit,
-                   rerun=[t for t in args.rerun.split(",") if t])
+                   rerun=[t for t in args.rerun.split(",") if t], force=args.force)
     print_table(summary_table(df).drop(columns=["trial"]), f"study {config.name!r}: results")
     if not args.no_report:
         path = write_report(args.out)

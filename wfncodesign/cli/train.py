@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from wfncodesign.cli.common import add_data_args, add_device_arg
 from wfncodesign.data import load_dataset
+from wfncodesign.errors import WfnError
 from wfncodesign.models import MODELS, Recipe
+from wfncodesign.outpaths import check_output_file
 from wfncodesign.settings import add_settings_arguments, given_options
 from wfncodesign.train import TrainConfig, save_checkpoint, train_model
 
@@ -26,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if Path(args.out).suffix != ".pt":
+        raise WfnError(f"--out {args.out}: a checkpoint is a torch file, so its name must end in .pt")
+    check_output_file(args.out)
     splits = load_dataset(args.data, args.data_dir, seed=args.seed)
     config = TrainConfig.for_model(args.model, finetune=args.init is not None, seed=args.seed, device=args.device,
                                    **given_options(Recipe, args))

@@ -72,6 +72,15 @@ def _expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
     return value
 
 
+def _check_unique(values: list | tuple, where: str) -> None:
+    """Raise naming the first value listed twice (it would be the same trial twice)."""
+    seen: list = []
+    for v in values:
+        if any(v == s and type(v) is type(s) for s in seen):
+            raise WfnError(f"{where}: {v!r} is listed twice; each value makes its own trials, so list it once")
+        seen.append(v)
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     """A baseline: registry name, overrides of its :class:`Recipe` (field -> value), a checkpoint to
@@ -144,9 +153,11 @@ def load_study(path: str | Path, data_dir: str | Path | None = None, epochs: int
     ``epochs`` every baseline's training epochs (a quick check of a long study)."""
     p = Path(path)
     if not p.is_file():
-        raise WfnError(f"study file {p} does not exist")
+        raise WfnError(f"study file {p} {'is a directory' if p.is_dir() else 'does not exist'}; give a .toml file")
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw = tomllib.loads(p.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise WfnError(f"{p}: byte {exc.start} is not UTF-8 text; save the study file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise WfnError(f"{p}: not valid TOML ({exc})") from exc
     if epochs is not None:
@@ -171,10 +182,12 @@ def parse_study(raw: Mapping[str, Any], base_dir: Path = Path("."), where: str =
     seeds = tuple(_expect(s, int, f"{where}: seeds[{i}]") for i, s in enumerate(raw.get("seeds", [0])))
     if not seeds:
         raise WfnError(f"{where}: seeds is empty; give at least one seed, e.g. seeds = [0]")
+    _check_unique(seeds, f"{where}: seeds")
     models = tuple(_parse_model(m, dataset, base_dir, f"{where}: models[{i}]")
                    for i, m in enumerate(_expect(raw.get("models", []), list, f"{where}: models")))
     if not models:
         raise WfnError(f"{where}: no [[models]]; add one, e.g. [[models]] name = \"mlp\"")
+    _check_unique([f"{m.name} {m.key}".strip() for m in models], f"{where}: models")
     model_names = {m.name for m in models}
     methods = tuple(_parse_method(m, model_names, f"{where}: methods[{i}]")
                     for i, m in enumerate(_expect(raw.get("methods", []), list, f"{where}: methods")))
@@ -233,6 +246,7 @@ def _parse_method(m: Any, model_names: set[str], where: str) -> MethodEntry:
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise WfnError(f"{where}.grid.{key}: expected a non-empty list of values, got {values!r}")
+        _check_unique(values, f"{where}.grid.{key}")
     overlap = sorted(set(settings) & set(grid))
     if overlap:
         raise WfnError(f"{where}: {overlap} appear in both settings and grid; keep each in one place")
@@ -302,8 +316,10 @@ class TrialSpec:
 
 
 def expand_trials(config: StudyConfig) -> list[TrialSpec]:
-    """Every trial of the study, in a stable order (model, method entry, grid, seed)."""
-    trials = []
+    """Every trial of the study, in a stable order (model, method entry, grid, seed); WfnError
+    when two entries describe the same trial (it would run twice into one row)."""
+    trials: list[TrialSpec] = []
+    seen: dict[str, TrialSpec] = {}
     for model in config.models:
         for entry in config.methods:
             if entry.models is not None and model.name not in entry.models:
@@ -312,6 +328,12 @@ def expand_trials(config: StudyConfig) -> list[TrialSpec]:
             for combo in entry.combinations():
                 full = settings_to_dict(settings_from_mapping(cls, combo))
                 for seed in config.seeds:
-                    trials.append(TrialSpec(model.name, entry.method, entry.label, full, seed,
-                                            entry.include, entry.exclude, model.key))
+                    spec = TrialSpec(model.name, entry.method, entry.label, full, seed,
+                                     entry.include, entry.exclude, model.key)
+                    if spec.trial_id in seen:
+                        raise WfnError(f"study {config.name!r}: {spec.model} {spec.method} {combo} seed {seed} is "
+                                       f"already a trial ({seen[spec.trial_id].label}); each trial must appear once, "
+                                       "remove the repeated method entry or setting")
+                    seen[spec.trial_id] = spec
+                    trials.append(spec)
     return trials

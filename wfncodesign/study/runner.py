@@ -10,9 +10,15 @@ with its error and does not stop the others.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import multiprocessing
 import os
 import shutil
+import signal
+import sys
+import threading
+import time
+import tomllib
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -20,22 +26,62 @@ import pandas as pd
 import torch
 
 from wfncodesign.errors import WfnError
+from wfncodesign.outpaths import check_output_dir
 from wfncodesign.study.config import StudyConfig, TrialSpec, expand_trials
+from wfncodesign.study.lock import StudyLock
 from wfncodesign.study.store import ResultStore
 from wfncodesign.study.trials import TrialContext, baseline_trials, prepare_baselines, run_trial
+
+STUDY_COPY = "study.toml"  # the definition a folder's results belong to
+PR_SET_DEATHSIG = 1  # <linux/prctl.h>
+PARENT_POLL_S = 1.0  # off Linux: how often a worker checks that its parent is alive
 
 
 def run_study(config: StudyConfig, out_dir: str | Path, workers: int | None = None,
               scheduler: str | None = None, limit: int | None = None, rerun: Iterable[str] = (),
-              echo: Callable[[str], None] = print) -> pd.DataFrame:
+              echo: Callable[[str], None] = print, force: bool = False) -> pd.DataFrame:
     """Run every trial of ``config`` not yet completed in ``out_dir`` (at most ``limit`` of them),
     and the completed trials named in ``rerun`` again (their rows are replaced when they finish);
-    return the results table."""
-    out = Path(out_dir)
+    return the results table.  The folder is locked for the run; a folder holding another study
+    definition is refused unless ``force``."""
+    if limit is not None and limit < 0:
+        raise WfnError(f"--limit {limit}: give the number of pending trials to run now (0 or more), or leave it out")
+    if workers is not None and workers < 1:
+        raise WfnError(f"--workers {workers}: give 1 or more worker processes")
+    out = check_output_dir(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if config.source is not None:
-        shutil.copyfile(config.source, out / "study.toml")
-    store = ResultStore(out)
+    with StudyLock(out):
+        _claim_folder(config, out, force)
+        store = ResultStore(out)
+        try:
+            return _run_locked(config, out, store, workers, scheduler, limit, rerun, echo)
+        finally:
+            store.export()
+
+
+def _claim_folder(config: StudyConfig, out: Path, force: bool) -> None:
+    """Keep the study definition in ``out/study.toml``; refuse another study's folder unless ``force``."""
+    if config.source is None:
+        return
+    kept = out / STUDY_COPY
+    if kept.is_file() and not force and _definition(kept) != _definition(config.source):
+        raise WfnError(f"{out} holds results of another study definition ({kept} differs from {config.source}); "
+                       "give another --out, or --force to run this definition there (rows of the trials both "
+                       "share are kept, the others stay in the table)")
+    if not kept.is_file() or not kept.samefile(config.source):
+        shutil.copyfile(config.source, kept)
+
+
+def _definition(path: Path) -> object:
+    """A study file's parsed TOML (layout and comments do not make it another study)."""
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return path.read_bytes()
+
+
+def _run_locked(config: StudyConfig, out: Path, store: ResultStore, workers: int | None, scheduler: str | None,
+                limit: int | None, rerun: Iterable[str], echo: Callable[[str], None]) -> pd.DataFrame:
     baselines = prepare_baselines(config, out, echo)
     trials = baseline_trials(config) + expand_trials(config)
     ids = {t.trial_id for t in trials}
@@ -81,11 +127,38 @@ def _execute(pending: list[TrialSpec], ctx: TrialContext, workers: int, schedule
         for spec in pending:
             yield run_trial(spec, ctx)
     else:
-        # spawn: a fresh interpreter per worker, so no torch/OpenMP state is inherited by fork.
-        with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with process_pool(workers) as pool:
             futures = [pool.submit(run_trial, spec, ctx) for spec in pending]
             for fut in cf.as_completed(futures):
                 yield fut.result()
+
+
+def process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """A pool of ``workers`` fresh interpreters (spawn: no torch/OpenMP state inherited by fork)
+    that die with this process, so a killed study leaves no worker computing for nobody."""
+    return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initialiser: be killed when process ``parent`` dies.
+
+    On Linux the kernel does it (prctl PR_SET_DEATHSIG, prctl(2)); elsewhere a daemon thread polls
+    the parent PID.  A parent that died before this ran is caught by the PID check.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_DEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:
+                os._exit(1)
+            return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="die-with-parent").start()
 
 
 def _execute_dask(pending: list[TrialSpec], ctx: TrialContext, scheduler: str) -> Iterator[dict]:
