@@ -19,8 +19,7 @@ energy, latency or EDP (:mod:`hwsim.array.mapper`), and :mod:`hwsim.array.sweep`
 buffers, dataflows and datapaths.
 """
 
-import importlib
-from typing import Any
+from hwsim.lazy import lazy_exports
 
 # Public names and the module defining each, imported on first use: ``import hwsim.errors`` (all
 # the command line needs to start) must not pull in numba and pandas.
@@ -37,10 +36,4 @@ _EXPORTS = {
     "SimulationTotals": "hwsim.array.result", "COMPONENTS": "hwsim.energy.result",
     "EnergyReport": "hwsim.energy.result", "EnergyTotals": "hwsim.energy.result",
 }
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'hwsim' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -6,9 +6,17 @@
 - :mod:`~hwsim.energy.result`: :class:`EnergyReport` it returns and :data:`COMPONENTS`, the parts of the energy.
 """
 
-from hwsim.energy.datapath import Datapath, price
-from hwsim.energy.report import energy_report, memory_sizes
-from hwsim.energy.result import COMPONENTS, EnergyReport, EnergyTotals
-from hwsim.energy.tables import TechTable, default_table, load_table
+from hwsim.lazy import lazy_exports
 
-__all__ = ["COMPONENTS", "Datapath", "EnergyReport", "EnergyTotals", "TechTable", "default_table", "energy_report", "load_table", "memory_sizes", "price"]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "Datapath": "hwsim.energy.datapath",
+    "price": "hwsim.energy.datapath",
+    "energy_report": "hwsim.energy.report",
+    "memory_sizes": "hwsim.energy.report",
+    "COMPONENTS": "hwsim.energy.result",
+    "EnergyReport": "hwsim.energy.result",
+    "EnergyTotals": "hwsim.energy.result",
+    "TechTable": "hwsim.energy.tables",
+    "default_table": "hwsim.energy.tables",
+    "load_table": "hwsim.energy.tables",
+})
