@@ -43,7 +43,7 @@ class Network:
 
 def topology_network(path: str | Path, datapaths: tuple[Datapath, ...]) -> Network:
     """A SCALE-Sim topology as a :class:`Network` of dense 8-bit weights (plain ``mac`` only)."""
-    bad = [dp.label for dp in datapaths if dp.kind != "mac" or dp.gate_zero_weights or dp.gate_zero_activations]
+    bad = [dp.name for dp in datapaths if dp.kind != "mac" or dp.gate_zero_weights or dp.gate_zero_activations]
     if bad:
         raise WfnError(f"--topology gives shapes without weights, so only the mac datapath without gating can be "
                        f"priced; {bad} need real weights: give --arch with --checkpoint instead")

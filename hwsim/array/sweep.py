@@ -114,7 +114,7 @@ def _design(config: ArrayConfig, dp: Datapath) -> dict[str, object]:
     """The design columns of a sweep row: array, buffers, dataflow, datapath and area proxy."""
     kb = config.ifmap_sram_kb + config.filter_sram_kb + config.ofmap_sram_kb
     return {"rows": config.rows, "cols": config.cols, "buffer_kb": config.ifmap_sram_kb, "dataflow": config.dataflow,
-            "datapath": dp.label, "pes": config.pes, "area_proxy": config.pes + kb}
+            "datapath": dp.name, "pes": config.pes, "area_proxy": config.pes + kb}
 
 
 def sweep_point(layers: Sequence[Layer], config: ArrayConfig, dp: Datapath, price: Prices) -> dict[str, object]:
