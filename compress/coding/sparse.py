@@ -129,6 +129,24 @@ class SparseCode:
         values = varint_decode(table, k + 1)
         return cls(values[1:], background=int(values[0]))
 
+    def fitted_total(self) -> int | None:
+        """How many indices the table's counts were fitted on: all of a network's segments together."""
+        return int(self.counts.sum())
+
+    def max_indices(self, nbytes: int) -> int | None:
+        """Most indices ``nbytes`` of segment can hold; None (unbounded) for a one-value codebook.
+
+        Each index has one zero-map bit, and the likeliest bit has probability at most
+        ``1 / (1 + exp(-127 LOGIT_STEP)) = 1 - 2**-16`` (the stored logits' range), so it costs at least
+        -log2 of that; the range coder's final state (32 bits) holds information beyond its words.  Loose
+        (hundreds of thousands of indices a byte), so :func:`~compress.coding.registry.decode_indices`
+        also holds the segments to the table's fitted total.
+        """
+        if self.k == 1:
+            return None
+        min_bits = -math.log2(float(_probabilities(np.array([127], np.int8))[0]))
+        return int((8 * nbytes + 32) / min_bits)
+
     # -- encoding -------------------------------------------------------------------------------
     def encode(self, indices: np.ndarray) -> bytes:
         """The indices (shape kept for the matrix view; each in [0, K)) as one segment."""
