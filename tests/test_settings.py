@@ -78,8 +78,8 @@ def test_train_config_holds_the_recipe_and_train_takes_its_options():
     tc = TrainConfig.for_model("resnet20", epochs=2, momentum=None, seed=4, device="cpu")
     assert tc.recipe == dataclasses.replace(get_spec("resnet20").recipe, epochs=2)
     assert tc.to_dict() == {**dataclasses.asdict(tc.recipe), "seed": 4, "device": "cpu"}
-    args = build_parser().parse_args(["train", "--model", "mlp", "--optimizer", "sgd", "--weight-decay", "1e-4",
-                                      "--out", "m.pt"])
+    argv = ["train", "--model", "mlp", "--optimizer", "sgd", "--weight-decay", "1e-4", "--out", "m.pt"]
+    args = build_parser(argv).parse_args(argv)  # the parser registers the command its argv names
     assert (args.optimizer, args.weight_decay) == ("sgd", 1e-4) and not hasattr(args, "epochs")
     with pytest.raises(WfnError, match="batch_size must be >= 1"):
         TrainConfig.for_model("mlp", batch_size=0)
