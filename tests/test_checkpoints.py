@@ -6,7 +6,12 @@ import pytest
 import torch
 
 from wfncodesign.checkpoints import (
-    export_state, load_state, map_state_dict, read_checkpoint_file, strip_prefixes, unwrap,
+    export_state,
+    load_state,
+    map_state_dict,
+    read_checkpoint_file,
+    strip_prefixes,
+    unwrap,
 )
 from wfncodesign.cli import main
 from wfncodesign.errors import WfnError

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compress.coding.ans import AnsCode, varint_decode, varint_encode
 from compress.coding.bitpack import FixedWidthCode, pack_bits, unpack_bits
+from compress.coding.huffman import HuffmanCode, limited_code_lengths
 from compress.coding.registry import CODINGS, coding_names, decode_indices, encode_indices, get_coding
 from compress.errors import CompressError
-from compress.coding.huffman import HuffmanCode, limited_code_lengths
 from compress.metrics import entropy_from_counts, fixed_width_bits
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compress.csd import csd_count, csd_string, csd_terms, from_csd
 from compress.errors import CompressError

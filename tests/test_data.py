@@ -9,11 +9,9 @@ import zipfile
 import numpy as np
 import pytest
 import torch
-
 from conftest import write_cifar_zip
-from wfncodesign.data import (
-    DataError, load_cifar10, load_dataset, load_mnist, make_loader, read_idx,
-)
+
+from wfncodesign.data import DataError, load_cifar10, load_dataset, load_mnist, make_loader, read_idx
 
 
 def test_subset_splits_are_disjoint_and_seeded(mnist_subset):

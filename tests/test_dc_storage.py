@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from compress.sharing.dc_storage import deep_compression_storage, layer_storage, relative_index_stream
 from compress.errors import CompressError
 from compress.params import FlatParams
+from compress.sharing.dc_storage import deep_compression_storage, layer_storage, relative_index_stream
 
 
 def decode_stream(values: np.ndarray, skips: np.ndarray, n: int) -> np.ndarray:

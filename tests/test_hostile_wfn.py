@@ -13,7 +13,8 @@ import zlib
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compress.coding.ans import varint_encode
 from compress.errors import CompressError

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compress.coding.huffman import code_lengths, mean_code_length
 from compress.metrics import entropy_from_counts

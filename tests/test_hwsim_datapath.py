@@ -11,10 +11,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compress.csd import csd_count
-from hwsim.energy.datapath import (KIND_SPECS, KINDS, Datapath, Ops, factorised_groups, layer_ops, ops_energy, price,
-                                   unit_costs)
-from hwsim.errors import HwsimError
+from hwsim.energy.datapath import (
+    KIND_SPECS,
+    KINDS,
+    Datapath,
+    Ops,
+    factorised_groups,
+    layer_ops,
+    ops_energy,
+    price,
+    unit_costs,
+)
 from hwsim.energy.tables import default_table
+from hwsim.errors import HwsimError
 from hwsim.workload.weightstats import analyse_weights
 
 # Values with few signed-digit terms inside a 24-position window (8-bit activations, 32-bit acc).

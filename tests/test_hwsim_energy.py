@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwsim.array.simulate import simulate
 from hwsim.array.config import ArrayConfig
+from hwsim.array.simulate import simulate
 from hwsim.energy.datapath import KINDS, Datapath, price
 from hwsim.energy.report import ARITH_KINDS, check_workload, component_summary, energy_report, memory_sizes
 from hwsim.energy.result import COMPONENTS

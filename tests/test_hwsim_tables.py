@@ -8,8 +8,8 @@ from importlib import resources
 
 import pytest
 
-from hwsim.errors import HwsimError
 from hwsim.energy.tables import default_table, load_table, table_from_dict
+from hwsim.errors import HwsimError
 
 
 def _raw() -> dict:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from torch import nn
 
 from compress.csd import csd_count
 from compress.errors import CompressError
-from compress.training.frozen import FrozenWeights, read_values
-from compress.pow2.inq import IncrementalQuantizer, InqConfig, fix_counts, select_largest
 from compress.params import FlatParams
+from compress.pow2.inq import IncrementalQuantizer, InqConfig, fix_counts, select_largest
 from compress.pow2.levels import LevelConfig, apot_unit_magnitudes
+from compress.training.frozen import FrozenWeights, read_values
 from compress.training.retrain import train_epoch
 
 

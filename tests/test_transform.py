@@ -6,16 +6,16 @@ import io
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 from scipy import fft
 
-from compress.transform import dct
-from compress.transform import jpeg
-from compress.errors import CompressError
-from compress.transform.filters import filter_images, grid_for, tile, untile
 from compress.coding.intstream import ByteReader, ByteWriter, decode_groups, encode_groups
+from compress.errors import CompressError
+from compress.transform import dct, jpeg
+from compress.transform.filters import filter_images, grid_for, tile, untile
 
 
 def _filters(n: int = 12, seed: int = 0) -> np.ndarray:

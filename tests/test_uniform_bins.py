@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from compress.codebook import Codebook
-from compress.errors import CompressError
 from compress.coding.huffman import huffman_ratio
+from compress.errors import CompressError
 from compress.params import FlatParams
-from compress.training.retrain import seed_everything, train_epoch
 from compress.sharing.scoring import ValidationScorer, materialise
 from compress.sharing.uniform_bins import bin_indices, merge_neighbours, uniform_bins
+from compress.training.retrain import seed_everything, train_epoch
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, width=32)
 weights = arrays(np.float32, st.integers(1, 300), elements=finite)

@@ -6,10 +6,18 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from compress.coding.valuerepr import (
+    FLOAT32,
+    SIGNED_DIGIT,
+    choose_form,
+    signed_digits,
+    values_from_json,
+    values_to_json,
+)
 from compress.errors import CompressError
-from compress.coding.valuerepr import FLOAT32, SIGNED_DIGIT, choose_form, signed_digits, values_from_json, values_to_json
 
 float32s = st.floats(width=32, allow_nan=False, allow_infinity=False)
 # Dyadic values m * 2**e: what power-of-two-sum codebooks (WFN, power-of-two quantisation) hold.

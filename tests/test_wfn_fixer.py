@@ -6,14 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
-from compress.wfn.attention import AttentionRegulariser, balanced_penalty
 from compress.csd import csd_count
 from compress.errors import CompressError
 from compress.params import FlatParams
 from compress.training.retrain import evaluate, train_epoch
+from compress.wfn.attention import AttentionRegulariser, balanced_penalty
 from compress.wfn.fixer import WeightFixer, WFNConfig
 
 TIMING = ["fix_seconds", "train_seconds"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compress.csd import csd_count
 from compress.errors import CompressError
-from compress.wfn.fixing import StepRule, fix_to_target, fix_to_target_priced, group_targets, stable_argsort
 from compress.wfn.candidates import candidate_values, geometric_grid
+from compress.wfn.fixing import StepRule, fix_to_target, fix_to_target_priced, group_targets, stable_argsort
 
 GAMMA0 = 2.0**-7
 

@@ -8,17 +8,26 @@ import struct
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 from torch import nn
 
 from compress.codebook import Codebook
 from compress.coding.registry import coding_names
 from compress.errors import CompressError
+from compress.fileformat.wfnfile import (
+    DIGEST_BYTES,
+    MAGIC,
+    WfnFile,
+    assignment_from_arrays,
+    encode_wfn,
+    load_compressed,
+    read_wfn,
+    save_compressed,
+)
 from compress.params import FlatParams
 from compress.training.retrain import evaluate, seed_everything
-from compress.fileformat.wfnfile import (DIGEST_BYTES, MAGIC, WfnFile, assignment_from_arrays, encode_wfn, load_compressed,
-                              read_wfn, save_compressed)
 from wfncodesign.models import build_model
 
 CODED_DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]

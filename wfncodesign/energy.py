@@ -24,14 +24,14 @@ from torch import nn
 from compress.fileformat.wfnfile import WfnFile
 from hwsim.array.config import ArrayConfig
 from hwsim.array.result import SimulationResult
-from hwsim.energy.datapath import Datapath
+from hwsim.array.simulate import simulate
 from hwsim.array.sweep import search_costs
+from hwsim.energy.datapath import Datapath
 from hwsim.energy.report import check_workload, energy_report, memory_sizes
 from hwsim.energy.result import EnergyReport
+from hwsim.energy.tables import TechTable
 from hwsim.workload.capture import capture_layers, layers_from_torch
 from hwsim.workload.layers import Layer
-from hwsim.array.simulate import simulate
-from hwsim.energy.tables import TechTable
 from hwsim.workload.weightstats import WeightStats, analyse_weights
 from wfncodesign.errors import WfnError
 

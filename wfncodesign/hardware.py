@@ -28,13 +28,13 @@ from compress.codebook import Codebook
 from compress.fileio import atomic_write_text
 from compress.params import FlatParams
 from hwsim.array.config import ArrayConfig, read_scalesim_cfg
+from hwsim.array.simulate import simulate
 from hwsim.energy.datapath import Datapath, price
 from hwsim.errors import HwsimError
 from hwsim.workload.capture import capture_layers
-from hwsim.array.simulate import simulate
 from wfncodesign.energy import default_array, workload, workload_energy
-from wfncodesign.explore import study_sweeps
 from wfncodesign.errors import WfnError
+from wfncodesign.explore import study_sweeps
 from wfncodesign.study import columns as C
 from wfncodesign.synthcost import SOURCES, synth_value_cost
 

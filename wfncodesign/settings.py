@@ -28,7 +28,6 @@ from typing import Any, Mapping
 
 from wfncodesign.errors import WfnError
 
-
 # Fields given by the run (FixTarget.seed/.device, the CLI's --seed/--device, a study's seeds).
 RUN_FIELDS = frozenset({"seed", "device"})
 

@@ -18,10 +18,10 @@ from torch import nn
 
 from compress.fileio import atomic_torch_save
 from compress.training.retrain import evaluate, seed_everything, select_device, train_epoch
+from wfncodesign.arch import build_arch
 from wfncodesign.checkpoints import load_state, read_checkpoint_file
 from wfncodesign.data import DataSplits
 from wfncodesign.errors import WfnError
-from wfncodesign.arch import build_arch
 from wfncodesign.models import Recipe, build_model, get_spec
 
 CHECKPOINT_FORMAT = "wfncodesign-checkpoint-1"

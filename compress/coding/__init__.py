@@ -6,7 +6,16 @@
 - :mod:`~compress.coding.valuerepr`: codebook values as float32 or exact signed digits.
 """
 
-from compress.coding.registry import AUTO, CODINGS, EncodedIndices, IndexCode, coding_names, decode_indices, encode_indices, get_coding
+from compress.coding.registry import (
+           AUTO,
+           CODINGS,
+           EncodedIndices,
+           IndexCode,
+           coding_names,
+           decode_indices,
+           encode_indices,
+           get_coding,
+)
 
 __all__ = ["AUTO", "CODINGS", "EncodedIndices", "IndexCode", "coding_names", "decode_indices", "encode_indices",
            "get_coding"]

@@ -19,8 +19,8 @@ import heapq
 import numba
 import numpy as np
 
-from compress.coding.bitpack import flush_bits, put_bits
 from compress.codebook import check_indices
+from compress.coding.bitpack import flush_bits, put_bits
 from compress.errors import CompressError
 
 NAME = "huffman"

@@ -15,12 +15,12 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from compress.codebook import check_indices
 from compress.coding.ans import AnsCode, RangeCode
 from compress.coding.bitpack import FixedWidthCode
-from compress.codebook import check_indices
-from compress.errors import CompressError
 from compress.coding.huffman import HuffmanCode
 from compress.coding.sparse import SparseCode
+from compress.errors import CompressError
 
 AUTO = "auto"
 

@@ -37,11 +37,11 @@ from torch import nn
 
 from compress.codebook import Codebook
 from compress.coding.registry import AUTO, decode_indices, encode_indices
+from compress.coding.valuerepr import values_from_json, values_to_json
 from compress.errors import CompressError
 from compress.fileio import atomic_write_bytes
 from compress.metrics import FLOAT32_BITS, entropy_from_counts, fixed_width_bits
 from compress.params import FlatParams
-from compress.coding.valuerepr import values_from_json, values_to_json
 
 MAGIC = b"\x89WFN\r\n\x1a\n"
 FORMAT_VERSION = 1

@@ -28,9 +28,9 @@ from torch import nn
 from compress import metrics
 from compress.codebook import Codebook
 from compress.errors import CompressError
-from compress.training.frozen import FrozenWeights, read_values
 from compress.params import FlatParams
 from compress.pow2.levels import LevelConfig, LevelPlan, plan_levels, quantize_flat, with_usage
+from compress.training.frozen import FrozenWeights, read_values
 from compress.training.retrain import Batch, evaluate, seed_everything, select_device, train_epoch
 
 # Accumulated portions of quantised weights per layer (Zhou et al. 2017, section 3.1).

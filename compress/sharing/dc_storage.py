@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from compress.errors import CompressError
 from compress.coding.huffman import mean_code_length
-from compress.sharing.kmeans import layer_groups
+from compress.errors import CompressError
 from compress.metrics import FLOAT32_BITS, compression_ratio, fixed_width_bits
 from compress.params import FlatParams
+from compress.sharing.kmeans import layer_groups
 
 # Deep Compression section 2: "encode this difference in 8 bits for conv layer and 5 bits for fc layer".
 FC_INDEX_BITS = 5

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from compress.codebook import Codebook
-from compress.errors import CompressError
 from compress.coding.huffman import huffman_ratio, mean_code_length
+from compress.errors import CompressError
 from compress.sharing.uniform_bins import Score, check_k, uniform_bins
 
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import fft
 
+from compress.coding.intstream import ByteReader, ByteWriter, decode_groups, encode_groups
 from compress.errors import CompressError
 from compress.transform.filters import check_image_shape, filter_images
-from compress.coding.intstream import ByteReader, ByteWriter, decode_groups, encode_groups
 
 TABLES = ("flat", "jpeg")
 MAX_BLOCK = 64

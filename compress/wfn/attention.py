@@ -32,7 +32,6 @@ import torch
 
 from compress.errors import CompressError
 
-
 # exp(-40) ~ 4e-18: attention weights below this fraction of the largest cannot change a float64 sum.
 _CUTOFF = 40.0
 

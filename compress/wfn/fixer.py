@@ -45,18 +45,26 @@ import pandas as pd
 import torch
 from torch import nn
 
-from compress.wfn.attention import AttentionRegulariser, balanced_penalty
 from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.fileio import atomic_torch_save
-from compress.wfn.fixing import (MAX_TOL as MAX_DELTA_T, StepRule, StepStats, ValueCost, check_prices, fix_to_target,
-                                 fix_to_target_priced, stable_argsort)
-from compress.training.frozen import FrozenWeights
 from compress.params import FlatParams, ParamScope, scoped_parameter_names
-from compress.wfn.tally import ValueTally
-from compress.wfn.candidates import FLOAT32_SPAN, SIGNIFICAND_BITS, candidate_values, geometric_grid
+from compress.training.frozen import FrozenWeights
 from compress.training.retrain import evaluate, seed_everything, select_device, train_epoch
+from compress.wfn.attention import AttentionRegulariser, balanced_penalty
+from compress.wfn.candidates import FLOAT32_SPAN, SIGNIFICAND_BITS, candidate_values, geometric_grid
+from compress.wfn.fixing import MAX_TOL as MAX_DELTA_T
+from compress.wfn.fixing import (
+    StepRule,
+    StepStats,
+    ValueCost,
+    check_prices,
+    fix_to_target,
+    fix_to_target_priced,
+    stable_argsort,
+)
 from compress.wfn.pruned import check_prune_scope, prune_fractions, prune_mask, prune_step, zero_pull
+from compress.wfn.tally import ValueTally
 
 # The paper's cumulative schedule (Subia-Waud and Dasmahapatra 2022, section 4).
 DEFAULT_SCHEDULE: tuple[float, ...] = (0.3, 0.6, 0.8, 0.9, 0.95, 0.975, 0.99, 0.9975, 0.999, 1.0)

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from hwsim.csvrows import csv_rows, row_ints
 from hwsim.errors import HwsimError
 from hwsim.textfile import read_text
-from hwsim.csvrows import csv_rows, row_ints
 
 DATAFLOWS = ("ws", "os", "is")
 BANDWIDTH_MODES = ("calc", "user")

@@ -43,17 +43,17 @@ from typing import Sequence
 import numpy as np
 
 from hwsim.array.config import ArrayConfig
-from hwsim.array.result import EDGES, GEOMETRY, SimulationResult
-from hwsim.errors import HwsimError
-from hwsim.workload.layers import Layer
+from hwsim.array.mapper import COUNTS, AccessCosts, baseline_metrics, search
 from hwsim.array.mapping import DATAFLOW_CODES, im2col, map_layers
-from hwsim.scalesim import memory as sm
+from hwsim.array.result import EDGES, GEOMETRY, SimulationResult
 from hwsim.array.systolic import compute_cycles, fold_averages, fold_cycles, sram_counts
 from hwsim.array.timing import layer_cycles
 from hwsim.array.traffic import fold_traffic
-from hwsim.array.mapper import COUNTS, AccessCosts, baseline_metrics, search
 from hwsim.energy.datapath import Datapath
 from hwsim.energy.report import access_costs, memory_sizes
+from hwsim.errors import HwsimError
+from hwsim.scalesim import memory as sm
+from hwsim.workload.layers import Layer
 
 # Result slots of the emulation behind each start/stop column.
 _EDGE_SLOTS = [sm.R_IF_SSTART, sm.R_IF_SSTOP, sm.R_FI_SSTART, sm.R_FI_SSTOP, sm.R_OF_SSTART, sm.R_OF_SSTOP,

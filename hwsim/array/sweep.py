@@ -24,9 +24,16 @@ import pandas as pd
 from hwsim.array.config import DATAFLOWS, OBJECTIVES, ArrayConfig
 from hwsim.array.mapper import COUNTS, AccessCosts, search
 from hwsim.energy.datapath import Datapath
+from hwsim.energy.report import (
+    MemorySizes,
+    access_costs,
+    check_workload,
+    energy_report,
+    memory_sizes,
+    unit_energies,
+    weight_bits,
+)
 from hwsim.energy.result import COMPONENTS
-from hwsim.energy.report import (MemorySizes, access_costs, check_workload, energy_report, memory_sizes,
-                                 unit_energies, weight_bits)
 from hwsim.energy.tables import TechTable
 from hwsim.errors import HwsimError
 from hwsim.workload.layers import Layer

@@ -30,7 +30,6 @@ from hwsim.array.config import ArrayConfig
 from hwsim.array.mapping import DATAFLOW_CODES, IS, OS, WS, Im2col
 
 
-
 @njit(cache=True, inline="always")  # called per IFMAP entry: no call overhead
 def _element(t, j, pix, tap, img, ch, height, width, pad, real_h, real_w, cg):
     """Index of the real input element at IFMAP entry (t, j), or -1 for padding or outside the input.

@@ -47,9 +47,9 @@ from typing import Callable
 
 import numpy as np
 
+from hwsim.energy.tables import TechTable, default_table
 from hwsim.errors import HwsimError
 from hwsim.workload.kernels import signed_digit_terms
-from hwsim.energy.tables import TechTable, default_table
 from hwsim.workload.weightstats import LayerWeights
 
 NUMBERS = ("int", "fp")

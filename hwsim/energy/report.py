@@ -49,8 +49,8 @@ from hwsim.array.mapper import COUNTS, AccessCosts
 from hwsim.array.result import SimulationResult
 from hwsim.energy.datapath import Datapath, Ops, check_representable, layer_ops, ops_energy, unit_costs
 from hwsim.energy.result import COMPONENTS, EnergyReport
-from hwsim.errors import HwsimError
 from hwsim.energy.tables import TechTable, default_table
+from hwsim.errors import HwsimError
 from hwsim.workload.weightstats import WeightStats
 
 ENCODINGS = ("auto", "dense", "index", "entropy", "stored")

@@ -30,9 +30,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from hwsim.errors import HwsimError
 from hwsim.array.mapping import IS, OS, WS, Im2col
-from hwsim.scalesim.demand import FILTER, IFMAP, Geometry, filter_segment, ifmap_row, filter_row, ofmap_count
+from hwsim.errors import HwsimError
+from hwsim.scalesim.demand import FILTER, IFMAP, Geometry, filter_row, filter_segment, ifmap_row, ofmap_count
 from hwsim.scalesim.readbuf import CALC, USER, estimate_buffer, estimate_finish, estimate_fresh, lines_buffer, service
 from hwsim.scalesim.records import ERR_DRAIN, ERRORS
 from hwsim.scalesim.writebuf import grown, write_buffer, write_finish, write_row

@@ -28,8 +28,15 @@ from hwsim.synth import cache
 from hwsim.synth.adders import naf_digits
 from hwsim.synth.gatesim import simulate
 from hwsim.synth.netlist import Netlist
-from hwsim.synth.prices import (Calibration, SynthConfig, adder_verilog, calibrate, multiplier_verilog, odd_mantissa,
-                                switching_pj)
+from hwsim.synth.prices import (
+    Calibration,
+    SynthConfig,
+    adder_verilog,
+    calibrate,
+    multiplier_verilog,
+    odd_mantissa,
+    switching_pj,
+)
 from hwsim.synth.stream import activation_stream
 
 GROUP_BITS = 8  # factorised: extra bits of a group sum over an activation (groups of up to 256)

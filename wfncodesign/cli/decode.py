@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compress.fileio import atomic_torch_save
 from compress.fileformat.wfnfile import read_wfn
+from compress.fileio import atomic_torch_save
 from wfncodesign.arrays import write_arrays
 from wfncodesign.errors import WfnError
 from wfncodesign.outpaths import check_output_file

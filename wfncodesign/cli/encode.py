@@ -20,9 +20,9 @@ import argparse
 from pathlib import Path
 
 from compress.coding.registry import coding_names
-from compress.params import FlatParams, ParamScope
 from compress.coding.valuerepr import AUTO, FORMS
 from compress.fileformat.wfnfile import MAX_CODEBOOK, assignment_from_arrays, save_compressed
+from compress.params import FlatParams, ParamScope
 from wfncodesign.arrays import read_weights_file
 from wfncodesign.cli.common import print_wfn_summary
 from wfncodesign.errors import WfnError

@@ -34,12 +34,19 @@ from hwsim.array.config import OBJECTIVES, SCHEDULES, read_scalesim_cfg
 from hwsim.energy.datapath import price
 from hwsim.energy.report import ENCODINGS, component_summary
 from hwsim.energy.result import COMPONENTS
+from wfncodesign.cli.archargs import add_model_args, model_from_args
 from wfncodesign.cli.common import add_data_args, print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
-from wfncodesign.energy import (ModelEnergy, Workload, calibration_images, default_array, model_energy,
-                                stored_weight_bits, workload_energy)
+from wfncodesign.energy import (
+    ModelEnergy,
+    Workload,
+    calibration_images,
+    default_array,
+    model_energy,
+    stored_weight_bits,
+    workload_energy,
+)
 from wfncodesign.errors import WfnError
-from wfncodesign.cli.archargs import add_model_args, model_from_args
 from wfncodesign.models import MODELS, get_spec
 from wfncodesign.outpaths import check_output_dir
 

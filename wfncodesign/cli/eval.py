@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from compress.training.retrain import evaluate, select_device
+from wfncodesign.cli.archargs import add_model_args, model_from_args
 from wfncodesign.cli.common import add_data_args, add_device_arg
 from wfncodesign.data import load_dataset
-from wfncodesign.cli.archargs import add_model_args, model_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -39,12 +39,12 @@ from wfncodesign.cli.archargs import ARCH_HELP
 from wfncodesign.cli.common import add_data_args, add_device_arg, print_table
 from wfncodesign.data import load_dataset
 from wfncodesign.errors import WfnError
-from wfncodesign.models import MODELS
-from wfncodesign.zeros import DEFAULT_WARN_FRACTION, ZeroReport
-from wfncodesign.outpaths import check_output_file
 from wfncodesign.methods import METHODS, FixOutcome, FixTarget, get_method
+from wfncodesign.models import MODELS
+from wfncodesign.outpaths import check_output_file
 from wfncodesign.settings import add_settings_arguments, settings_from_args, settings_to_dict
 from wfncodesign.train import load_checkpoint, save_checkpoint
+from wfncodesign.zeros import DEFAULT_WARN_FRACTION, ZeroReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:

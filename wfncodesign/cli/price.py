@@ -15,13 +15,13 @@ import pandas as pd
 
 from compress.csd import csd_string
 from hwsim.energy.datapath import Datapath, price
+from hwsim.synth.cells import default_library
+from hwsim.synth.prices import FORMS, SynthConfig, synth_prices
 from hwsim.workload.kernels import signed_digit_count
 from wfncodesign.cli.common import print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
 from wfncodesign.errors import WfnError
 from wfncodesign.synthcost import SOURCES
-from hwsim.synth.cells import default_library
-from hwsim.synth.prices import FORMS, SynthConfig, synth_prices
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -25,14 +25,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from compress.sharing.centroid_tuning import CentroidTuner
 from compress.codebook import Codebook
-from compress.sharing.dc_storage import deep_compression_storage
 from compress.coding.huffman import huffman_ratio
-from compress.sharing.kmeans import INITS, KMeansConfig, layer_groups, share_kmeans
 from compress.params import FlatParams
+from compress.sharing.centroid_tuning import CentroidTuner
+from compress.sharing.dc_storage import deep_compression_storage
+from compress.sharing.kmeans import INITS, KMeansConfig, layer_groups, share_kmeans
 from compress.training.pruning import PRUNE_SCOPES, PruneMask, magnitude_keep_mask
-from compress.training.retrain import evaluate, select_device, seed_everything, train_epoch
+from compress.training.retrain import evaluate, seed_everything, select_device, train_epoch
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 from wfncodesign.settings import project

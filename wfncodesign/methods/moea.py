@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from compress.sharing.moea import NsgaConfig, describe, search_bins
-from compress.training.retrain import select_device
 from compress.sharing.scoring import ValidationScorer, materialise
 from compress.sharing.uniform_bins import merge_neighbours, uniform_bins
+from compress.training.retrain import select_device
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 from wfncodesign.settings import project

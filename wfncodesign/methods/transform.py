@@ -14,10 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from compress.transform import dct
-from compress.transform import jpeg
-from compress.transform.filters import filter_images
 from compress.params import FlatParams
+from compress.transform import dct, jpeg
+from compress.transform.filters import filter_images
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 
 

@@ -26,10 +26,10 @@ import torch
 
 from compress import metrics
 from compress.codebook import Codebook
+from compress.fileformat.wfnfile import save_compressed
 from compress.fileio import atomic_write_text
 from compress.params import FlatParams, ParamScope
 from compress.training.retrain import evaluate, seed_everything, select_device
-from compress.fileformat.wfnfile import save_compressed
 from wfncodesign import hardware
 from wfncodesign.data import DataSplits, load_dataset
 from wfncodesign.energy import first_images
