@@ -1,4 +1,5 @@
-"""Atomic file writing: results appear whole or not at all (write to a temp file, then rename).
+"""Atomic file writing: results appear whole or not at all (write to a temp file, then rename); and the
+one check that an input path names a file.
 
 Used by every writer in the project (checkpoints, fixer state, encoded models, reports), so that a
 run stopped mid-write never leaves a truncated file that a resumed run would trust.
@@ -13,6 +14,22 @@ from pathlib import Path
 from typing import Callable
 
 from compress.errors import CompressError
+
+
+def existing_file(path: str | os.PathLike, what: str, expect: str,
+                  error: type[Exception] = CompressError) -> Path:
+    """``path`` as a Path if it names a file; else ``error``: it is a directory, or it does not exist.
+
+    ``what`` names the input (e.g. ``"checkpoint"``), ``expect`` what to give instead (e.g. ``"a .wfn
+    file written by save_compressed"``).  One check for every reader, so that each says the same.
+    """
+    p = Path(path)
+    name = f"{what} {p}" if what else str(p)
+    if p.is_dir():
+        raise error(f"{name} is a directory; give {expect}")
+    if not p.is_file():
+        raise error(f"{name} does not exist (expected {expect})")
+    return p
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:

@@ -23,7 +23,7 @@ from wfncodesign.cli import build_parser
 from wfncodesign.cli.fix import build_fix_parser
 from wfncodesign.errors import WfnError
 from wfncodesign.methods import METHODS
-from wfncodesign.models import Recipe, get_spec
+from wfncodesign.models import get_spec
 from wfncodesign.settings import RUN_FIELDS, borrow, project, settings_from_mapping, settings_to_dict
 from wfncodesign.study.config import parse_study
 from wfncodesign.train import TrainConfig

@@ -13,17 +13,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from compress.fileio import atomic_torch_save, atomic_write
+from compress.fileio import atomic_torch_save, atomic_write, existing_file
 from wfncodesign.errors import WfnError
 
 
 def read_weights_file(path: Path) -> tuple[dict[str, np.ndarray | torch.Tensor], dict[str, Any]]:
     """Arrays of a ``.npz`` or ``.pt`` file, and a checkpoint's metadata (everything but its state_dict; {} otherwise)."""
-    path = Path(path)
-    if path.is_dir():
-        raise WfnError(f"weights file {path} is a directory; give a .npz or .pt file")
-    if not path.is_file():
-        raise WfnError(f"weights file {path} does not exist")
+    path = existing_file(path, "weights file", "a .npz or .pt file", WfnError)
     if path.suffix == ".npz":
         return _read_npz(path), {}
     if path.suffix == ".pt":

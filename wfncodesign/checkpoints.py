@@ -28,6 +28,7 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
+from compress.fileio import existing_file
 from wfncodesign.errors import WfnError
 
 WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "weights")
@@ -190,11 +191,7 @@ def load_state(model: nn.Module, obj: Any, source: str = "checkpoint", strict: b
 
 def read_checkpoint_file(path: str | Path) -> Any:
     """``torch.load`` of ``path`` with ``weights_only=True`` (no pickled code runs), errors made plain."""
-    p = Path(path)
-    if p.is_dir():
-        raise WfnError(f"checkpoint {p} is a directory; give the checkpoint file inside it")
-    if not p.is_file():
-        raise WfnError(f"checkpoint {p} does not exist")
+    p = existing_file(path, "checkpoint", "a checkpoint file (.pt, .pth, .th)", WfnError)
     try:
         return torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a corrupt or non-torch file

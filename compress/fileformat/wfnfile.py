@@ -39,7 +39,7 @@ from compress.codebook import Codebook
 from compress.coding.registry import AUTO, decode_indices, encode_indices
 from compress.coding.valuerepr import values_from_json, values_to_json
 from compress.errors import CompressError
-from compress.fileio import atomic_write_bytes
+from compress.fileio import atomic_write_bytes, existing_file
 from compress.metrics import FLOAT32_BITS, entropy_from_counts, fixed_width_bits
 from compress.params import FlatParams
 
@@ -475,11 +475,7 @@ class WfnFile:
 
 def read_wfn(path: str | os.PathLike, max_elements: int = MAX_ELEMENTS) -> WfnFile:
     """The verified file at ``path`` (at most ``max_elements`` coded weights)."""
-    p = Path(path)
-    if p.is_dir():
-        raise CompressError(f"{p} is a directory; give the path of a .wfn file written by save_compressed")
-    if not p.is_file():
-        raise CompressError(f"{p} does not exist (expected a .wfn file written by save_compressed)")
+    p = existing_file(path, "", "the path of a .wfn file written by save_compressed")
     try:
         data = p.read_bytes()
     except OSError as exc:

@@ -30,7 +30,7 @@ from compress.coding.huffman import huffman_ratio
 from compress.params import FlatParams
 from compress.sharing.centroid_tuning import CentroidTuner
 from compress.sharing.dc_storage import deep_compression_storage
-from compress.sharing.kmeans import INITS, KMeansConfig, layer_groups, share_kmeans
+from compress.sharing.kmeans import KMeansConfig, layer_groups, share_kmeans
 from compress.training.pruning import PRUNE_SCOPES, PruneMask, magnitude_keep_mask
 from compress.training.retrain import evaluate, seed_everything, select_device, train_epoch
 from wfncodesign.errors import WfnError

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from compress.fileio import existing_file
 from wfncodesign.data import DATASETS
 from wfncodesign.errors import WfnError
 from wfncodesign.explore import check_sweep
@@ -151,9 +152,7 @@ class StudyConfig:
 def load_study(path: str | Path, data_dir: str | Path | None = None, epochs: int | None = None) -> StudyConfig:
     """Read and validate the study TOML at ``path``; ``data_dir`` overrides the file's own, and
     ``epochs`` every baseline's training epochs (a quick check of a long study)."""
-    p = Path(path)
-    if not p.is_file():
-        raise WfnError(f"study file {p} {'is a directory' if p.is_dir() else 'does not exist'}; give a .toml file")
+    p = existing_file(path, "study file", "a study .toml file", WfnError)
     try:
         raw = tomllib.loads(p.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
