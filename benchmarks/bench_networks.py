@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import archs  # noqa: E402
 
 from hwsim import capture_layers, simulate  # noqa: E402
-from wfncodesign.energy import default_array  # noqa: E402
+from wfncodesign.inference_energy import default_array  # noqa: E402
 from wfncodesign.models import build_model  # noqa: E402
 
 

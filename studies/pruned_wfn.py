@@ -25,7 +25,7 @@ from compress.fileformat.wfnfile import load_compressed, read_wfn
 from compress.training.retrain import evaluate
 from hwsim.energy.datapath import Datapath
 from wfncodesign.data import load_dataset
-from wfncodesign.energy import model_energy, stored_weight_bits
+from wfncodesign.inference_energy import model_energy, stored_weight_bits
 from wfncodesign.models import build_model, get_spec
 from wfncodesign.train import load_checkpoint
 

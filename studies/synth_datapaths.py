@@ -25,7 +25,7 @@ from compress.params import FlatParams
 from hwsim.energy.datapath import Datapath, Ops, ops_energy, unit_costs
 from hwsim.synth.pe import synth_pes
 from hwsim.synth.prices import SynthConfig
-from wfncodesign.energy import calibration_images, default_array, model_energy
+from wfncodesign.inference_energy import calibration_images, default_array, model_energy
 from wfncodesign.synthcost import layer_activations
 from wfncodesign.train import load_checkpoint
 

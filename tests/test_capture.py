@@ -162,7 +162,7 @@ def test_dynamic_quantised_linear_is_not_skipped_silently():
 
 def test_attention_products_are_priced_as_full_macs_on_a_shift_datapath():
     from hwsim import Datapath
-    from wfncodesign.energy import model_energy
+    from wfncodesign.inference_energy import model_energy
 
     torch.manual_seed(0)
     model = encoder()

@@ -12,7 +12,7 @@ import torch
 from hwsim.energy.datapath import Datapath
 from hwsim.energy.result import COMPONENTS
 from wfncodesign.cli import main
-from wfncodesign.energy import activation_zero_fractions, model_energy
+from wfncodesign.inference_energy import activation_zero_fractions, model_energy
 from wfncodesign.models import build_model
 from wfncodesign.train import save_checkpoint
 

@@ -10,7 +10,7 @@ import torch
 from compress.csd import csd_count
 from compress.fileformat.wfnfile import read_wfn
 from wfncodesign.cli import main
-from wfncodesign.energy import stored_weight_bits
+from wfncodesign.inference_energy import stored_weight_bits
 from wfncodesign.models import build_model
 
 

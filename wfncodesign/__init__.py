@@ -13,12 +13,8 @@ __all__ = ["energy", "fix"]
 def __getattr__(name: str) -> Any:
     """``wfncodesign.fix`` and ``wfncodesign.energy`` (:mod:`wfncodesign.api`), imported on first use so
     that ``import wfncodesign`` (and the command line's ``--help``) stays light."""
-    if name == "fix":
-        from wfncodesign.api import fix
+    if name in ("fix", "energy"):
+        from wfncodesign import api
 
-        return fix
-    if name == "energy":  # the module wfncodesign.energy, callable as wfncodesign.api.energy
-        import wfncodesign.energy as energy
-
-        return energy
+        return getattr(api, name)
     raise AttributeError(f"module 'wfncodesign' has no attribute {name!r}")

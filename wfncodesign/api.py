@@ -26,8 +26,8 @@ from compress.codebook import Codebook
 from compress.params import FlatParams, ParamScope
 from hwsim.energy.datapath import Datapath
 from wfncodesign.data import DataSplits
-from wfncodesign.energy import ModelEnergy, model_energy
 from wfncodesign.errors import WfnError
+from wfncodesign.inference_energy import ModelEnergy, model_energy
 from wfncodesign.methods import FixTarget, get_method
 from wfncodesign.settings import settings_from_mapping, settings_to_dict
 from wfncodesign.zeros import DEFAULT_WARN_FRACTION, ZeroReport
@@ -104,7 +104,7 @@ def energy(model: nn.Module | str, input_shape: tuple[int, ...], datapath: str |
            allow_unpriced: bool = False, **options: Any) -> ModelEnergy:
     """Energy per batch of ``model`` on ``datapath`` (a name: mac, shift, shift_add, lut, factorised;
     or a :class:`~hwsim.energy.datapath.Datapath`); ``options``: those of
-    :func:`wfncodesign.energy.model_energy` (table, dram, weight_encoding, calibration)."""
+    :func:`wfncodesign.inference_energy.model_energy` (table, dram, weight_encoding, calibration)."""
     from wfncodesign.hardware import parse_datapath
 
     dp = parse_datapath(datapath, bits) if isinstance(datapath, str) else datapath

@@ -58,7 +58,7 @@ def model_network(arch: str, checkpoint: str | None, input_shape: tuple[int, ...
     """A model's layers and real weights (from ``checkpoint`` when given, else its seeded initial ones)."""
     import torch
 
-    from wfncodesign.energy import workload
+    from wfncodesign.inference_energy import workload
     from wfncodesign.models import build_model, get_spec
     from wfncodesign.train import load_checkpoint
 

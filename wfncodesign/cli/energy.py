@@ -37,7 +37,8 @@ from hwsim.energy.result import COMPONENTS
 from wfncodesign.cli.archargs import add_model_args, model_from_args
 from wfncodesign.cli.common import add_data_args, print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
-from wfncodesign.energy import (
+from wfncodesign.errors import WfnError
+from wfncodesign.inference_energy import (
     ModelEnergy,
     Workload,
     calibration_images,
@@ -46,7 +47,6 @@ from wfncodesign.energy import (
     stored_weight_bits,
     workload_energy,
 )
-from wfncodesign.errors import WfnError
 from wfncodesign.models import MODELS, get_spec
 from wfncodesign.outpaths import check_output_dir
 

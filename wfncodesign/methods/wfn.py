@@ -115,7 +115,7 @@ def _hardware_hook(settings: WfnSettings, target: FixTarget) -> dict:
 
     activations = None
     if settings.cost_source == "synth" and target.model is not None and target.splits is not None:
-        from wfncodesign.energy import first_images
+        from wfncodesign.inference_energy import first_images
         from wfncodesign.synthcost import layer_activations
 
         activations = layer_activations(target.model, first_images(target.splits.val, CALIBRATION_IMAGES),

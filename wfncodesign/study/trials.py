@@ -32,7 +32,7 @@ from compress.params import FlatParams, ParamScope
 from compress.training.retrain import evaluate, seed_everything, select_device
 from wfncodesign import hardware
 from wfncodesign.data import DataSplits, load_dataset
-from wfncodesign.energy import first_images
+from wfncodesign.inference_energy import first_images
 from wfncodesign.methods import FixTarget, get_method
 from wfncodesign.models import get_spec
 from wfncodesign.settings import settings_from_mapping

@@ -12,10 +12,7 @@ batch: the fraction of exact zeros in each layer's input, captured the same way 
 from __future__ import annotations
 
 import math
-import sys
-import types
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -155,17 +152,3 @@ def model_energy(model: nn.Module, input_shape: tuple[int, ...], datapath: Datap
                     allow_unpriced=allow_unpriced)
     return workload_energy(work, datapath, config, table=table, dram=dram, weight_encoding=weight_encoding,
                            stored_bits=stored_bits)
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`wfncodesign.api.energy`: importing ``wfncodesign.energy``
-    binds the package attribute ``energy`` to the module, so the front door's
-    ``wfncodesign.energy(model, input_shape, datapath=...)`` must be the module itself."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> ModelEnergy:
-        from wfncodesign.api import energy
-
-        return energy(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
