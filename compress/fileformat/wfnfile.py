@@ -444,6 +444,15 @@ class WfnFile:
                 out[r["name"]] = _tensor_from_bytes(self._slice(r["offset"], r["nbytes"]), r["dtype"], shape)
         return out
 
+    def load_into(self, model: nn.Module, where: str = ".wfn file") -> dict[str, torch.Tensor]:
+        """:meth:`state_dict`, loaded into ``model`` (CompressError naming ``where`` when it does not fit)."""
+        state = self.state_dict()
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:
+            raise CompressError(f"{where}: its arrays do not fit {type(model).__name__}: {exc}") from exc
+        return state
+
     def info(self) -> WfnInfo:
         """Size figures, computed from the header and the decoded indices."""
         idx = self.indices()
@@ -486,10 +495,5 @@ def read_wfn(path: str | os.PathLike, max_elements: int = MAX_ELEMENTS) -> WfnFi
 def load_compressed(path: str | os.PathLike, model: nn.Module | None = None,
                     max_elements: int = MAX_ELEMENTS) -> dict[str, torch.Tensor]:
     """The state_dict stored at ``path`` (same names, shapes, dtypes); loaded into ``model`` if given."""
-    state = read_wfn(path, max_elements).state_dict()
-    if model is not None:
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as exc:
-            raise CompressError(f"{path}: its arrays do not fit {type(model).__name__}: {exc}") from exc
-    return state
+    wfn = read_wfn(path, max_elements)
+    return wfn.state_dict() if model is None else wfn.load_into(model, str(path))

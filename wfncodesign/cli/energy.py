@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from compress.fileformat.wfnfile import load_compressed, read_wfn
+from compress.fileformat.wfnfile import read_wfn
 from compress.fileio import atomic_write_text
 from hwsim.array.config import OBJECTIVES, SCHEDULES, read_scalesim_cfg
 from hwsim.energy.datapath import price
@@ -82,15 +82,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 MAX_INPUT_VALUES = 1 << 26
 
 
-def parse_shape(text: str, batch: int = 1) -> tuple[int, ...]:
-    """``'1,28,28' -> (1, 28, 28)`` (WfnError on anything else, or a batch over MAX_INPUT_VALUES values)."""
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``'1,28,28' -> (1, 28, 28)`` (WfnError on anything else)."""
     try:
         shape = tuple(int(x) for x in text.split(","))
     except ValueError:
         shape = ()
     if not shape or any(d < 1 for d in shape):
         raise WfnError(f"--input-shape must be positive integers separated by commas, e.g. 1,28,28; got {text!r}")
-    check_batch_size(shape, batch)
     return shape
 
 
@@ -122,8 +121,9 @@ def _load(args: argparse.Namespace) -> tuple:
     from wfncodesign.arch import build_arch
 
     model = build_arch(args.arch)
-    load_compressed(args.checkpoint, model)
-    return model, {"model": args.arch}, stored_weight_bits(read_wfn(args.checkpoint))
+    wfn = read_wfn(args.checkpoint)  # read and verified once: the weights and their stored sizes
+    wfn.load_into(model, args.checkpoint)
+    return model, {"model": args.arch}, stored_weight_bits(wfn)
 
 
 def _model_energy(args: argparse.Namespace, dp, config, table) -> tuple[ModelEnergy, str]:
@@ -135,7 +135,7 @@ def _model_energy(args: argparse.Namespace, dp, config, table) -> tuple[ModelEne
     if encoding == "auto" and stored is not None:
         encoding = "stored"
     if args.input_shape:
-        shape = parse_shape(args.input_shape, args.batch)
+        shape = parse_shape(args.input_shape)
     elif meta["model"] in MODELS:
         shape = get_spec(meta["model"]).input_shape
     else:
