@@ -65,9 +65,13 @@ class FixResult:
 def _as_model(model: nn.Module | str, weights: str | Path | None) -> nn.Module:
     """A copy of ``model`` (the caller's stays untouched), or the architecture a string names."""
     if isinstance(model, str):
-        from wfncodesign.arch import load_model
+        if weights is None:
+            from wfncodesign.arch import build_arch
 
-        return load_model(model, weights)[0]
+            return build_arch(model)
+        from wfncodesign.train import load_checkpoint
+
+        return load_checkpoint(weights, model)[0]
     if not isinstance(model, nn.Module):
         raise WfnError(f"fix/energy take a torch.nn.Module or an architecture string, got {type(model).__name__}")
     if weights is not None:

@@ -4,8 +4,8 @@
 torchvision is installed) or ``--arch mynets:build`` (a file ``mynets.py`` on ``PYTHONPATH``) imports
 the module and calls the factory with no arguments.  A factory may take keyword arguments, given
 after the name: ``mynets:build(width=32)`` passes ``width=32`` (Python literals only).
-:func:`load_model` builds the architecture and loads a weights file into it with
-:mod:`wfncodesign.checkpoints` (wrappers, ``module.`` prefixes and known key layouts mapped, a
+:func:`wfncodesign.train.load_checkpoint` builds the architecture and loads a weights file into it
+with :mod:`wfncodesign.checkpoints` (wrappers, ``module.`` prefixes and known key layouts mapped, a
 report of what was renamed, missing or left over).
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import importlib
 import re
-from pathlib import Path
 from typing import Any, Callable
 
 from torch import nn
@@ -76,14 +75,3 @@ def build_arch(spec: str) -> nn.Module:
     if not isinstance(model, nn.Module):
         raise WfnError(f"--arch {spec!r}: the factory returned a {type(model).__name__}, not a torch.nn.Module")
     return model
-
-
-def load_model(spec: str, weights: str | Path | None = None, strict: bool = True) -> tuple[nn.Module, Any]:
-    """``build_arch(spec)`` with ``weights`` (a checkpoint or state_dict file) loaded into it, and the
-    key report (None without weights); refuses weights that do not fit, naming the first keys."""
-    from wfncodesign.checkpoints import load_state, read_checkpoint_file
-
-    model = build_arch(spec)
-    if weights is None:
-        return model, None
-    return model, load_state(model, read_checkpoint_file(weights), str(weights), strict=strict, arch=spec)
