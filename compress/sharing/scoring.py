@@ -20,13 +20,17 @@ from compress.params import FlatParams
 from compress.training.retrain import Batch, evaluate
 
 
-def materialise(dataset: Sequence, batch_size: int = 5000, device: torch.device | str = "cpu") -> list[Batch]:
-    """The whole ``dataset`` as a list of (x, y) batches of ``batch_size`` samples on ``device``.
+def materialise(dataset: Sequence, batch_size: int = 5000, device: torch.device | str = "cpu",
+                limit: int | None = None) -> list[Batch]:
+    """The whole ``dataset`` (or its first ``limit`` samples) as a list of (x, y) batches of
+    ``batch_size`` samples on ``device``.
 
     ``dataset[list_of_indices]`` must give a batch (as :class:`wfncodesign.data.BatchTensorDataset`
     does); other datasets are stacked sample by sample.
     """
-    n = len(dataset)
+    if limit is not None and limit < 1:
+        raise CompressError(f"limit={limit}: score on at least one sample (or None for the whole split)")
+    n = len(dataset) if limit is None else min(limit, len(dataset))
     if n == 0:
         raise CompressError("the validation split is empty; a scorer needs at least one sample")
     if batch_size < 1:

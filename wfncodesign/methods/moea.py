@@ -37,6 +37,10 @@ class MoeaSettings(NsgaConfig):
         "help": "validation accuracy (fraction) a solution may lose against the unshared model to be merged/chosen"})
     max_merge: int = field(default=5, metadata={"help": "merge at most this many front points (fewest shared values first)"})
     eval_batch_size: int = field(default=5000, metadata={"help": "validation batch size of each accuracy evaluation"})
+    score_samples: int = field(default=0, metadata={
+        "help": "score candidates on the first N validation images (0: the whole split); a CPU budget knob"})
+    front_test: bool = field(default=True, metadata={
+        "help": "report every front point's test accuracy (a full test pass per point; off saves time)"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -44,6 +48,8 @@ class MoeaSettings(NsgaConfig):
             raise WfnError(f"tolerance={self.tolerance}: an accuracy fraction in [0, 1]")
         if self.max_merge < 1 or self.merge_passes < 1 or self.eval_batch_size < 1:
             raise WfnError("max_merge, merge_passes and eval_batch_size must be at least 1")
+        if self.score_samples < 0:
+            raise WfnError(f"score_samples={self.score_samples}: a number of validation images, or 0 for all")
 
     def nsga(self, seed: int) -> NsgaConfig:
         """The NSGA-II configuration of these settings with ``seed``."""
@@ -84,12 +90,15 @@ class MoeaMethod(Method):
         config = settings.nsga(target.seed)
         device = select_device(target.device)
         values = target.flat.values
-        scorer = ValidationScorer(model, target.flat, materialise(splits.val, settings.eval_batch_size, device), device)
+        val = materialise(splits.val, settings.eval_batch_size, device, limit=settings.score_samples or None)
+        scorer = ValidationScorer(model, target.flat, val, device)
         # Test accuracy is only reported beside each solution, never used to choose one.
         tester = ValidationScorer(model, target.flat, materialise(splits.test, settings.eval_batch_size, device), device)
         baseline = scorer(values)
         search = search_bins(values, scorer, config)
-        front = search.front.assign(test_accuracy=[tester(uniform_bins(values, int(k)).decode()) for k in search.front["k"]])
+        front = search.front
+        if settings.front_test:
+            front = front.assign(test_accuracy=[tester(uniform_bins(values, int(k)).decode()) for k in front["k"]])
         floor = baseline - settings.tolerance
         tables = {"front": front, "evaluations": search.evaluations}
         chosen_k, chosen = None, None
