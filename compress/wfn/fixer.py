@@ -66,6 +66,9 @@ from compress.wfn.fixing import (
 from compress.wfn.pruned import check_prune_scope, prune_fractions, prune_mask, prune_step, zero_pull
 from compress.wfn.tally import ValueTally
 
+# Seconds between state files of a one-shot run (resumable, but rarely worth resuming).
+ONE_SHOT_SAVE_S = 30.0
+
 # The paper's cumulative schedule (Subia-Waud and Dasmahapatra 2022, section 4).
 DEFAULT_SCHEDULE: tuple[float, ...] = (0.3, 0.6, 0.8, 0.9, 0.95, 0.975, 0.99, 0.9975, 0.999, 1.0)
 STATE_FORMAT = "wfncodesign-wfn-state-1"
@@ -386,10 +389,15 @@ class WeightFixer:
         """One-shot on a FlatParams; returns the fixed copy (same entries)."""
         self.begin(flat)
         self._order = stable_argsort(self.values)  # no retraining: the unfixed values never change
+        saved = time.perf_counter()
         try:
             for _ in self._progress_steps():
                 self.fix_step()
-                self._save_checkpoint()
+                # One-shot steps take seconds: a state file after each (tens of MB on a ResNet) would
+                # cost more than the work it saves; keep one every ONE_SHOT_SAVE_S, and the last.
+                if self.done or time.perf_counter() - saved >= ONE_SHOT_SAVE_S:
+                    self._save_checkpoint()
+                    saved = time.perf_counter()
         finally:
             self._order = None
         return flat.with_values(self.values)

@@ -498,6 +498,9 @@ class _ValueCap:
 
     def __init__(self, max_values: int | None, fixed_values: np.ndarray, in_use: np.ndarray | None) -> None:
         self.max_values = max_values
+        if max_values is None:  # no cap: never sort the fixed weights (all N of them late in a run)
+            self.values = np.zeros(0, np.float32)
+            return
         vals = np.concatenate([np.asarray(fixed_values, np.float32).reshape(-1),
                                np.zeros(0, np.float32) if in_use is None else np.asarray(in_use, np.float32).reshape(-1)])
         self.values = np.unique(vals[vals != 0])
