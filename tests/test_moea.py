@@ -68,3 +68,26 @@ def test_bad_settings_are_clear_errors(kwargs, match):
 def test_k_max_beyond_the_weights_is_an_error():
     with pytest.raises(CompressError, match="k_max=1024 exceeds the 100 weights"):
         search_bins(W[:100], CountingScore(), NsgaConfig(population=4, generations=1))
+
+
+def test_materialise_takes_the_first_samples_when_limited():
+    import torch
+
+    from compress.sharing.scoring import materialise
+
+    data = torch.utils.data.TensorDataset(torch.arange(10.0).reshape(10, 1), torch.arange(10))
+    batches = materialise(data, batch_size=3, limit=7)
+    assert [len(y) for _, y in batches] == [3, 3, 1]
+    assert torch.equal(torch.cat([y for _, y in batches]), torch.arange(7))
+    assert sum(len(y) for _, y in materialise(data, batch_size=4, limit=50)) == 10  # beyond the split: all
+    with pytest.raises(CompressError, match="limit=0"):
+        materialise(data, limit=0)
+
+
+def test_moea_method_refuses_a_negative_score_sample_count():
+    from wfncodesign.errors import WfnError
+    from wfncodesign.methods.moea import MoeaSettings
+
+    assert MoeaSettings().score_samples == 0 and MoeaSettings().front_test
+    with pytest.raises(WfnError, match="score_samples=-1"):
+        MoeaSettings(score_samples=-1)
