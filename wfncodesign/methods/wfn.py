@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from compress.wfn.fixer import WeightFixer, WFNConfig
+from wfncodesign.costsource import SOURCES
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 from wfncodesign.settings import project
@@ -60,8 +61,6 @@ class WfnSettings(WFNConfig):
             from wfncodesign.hardware import parse_datapath
 
             parse_datapath(self.cost_datapath, self.cost_bits)
-        from wfncodesign.synthcost import SOURCES
-
         if self.cost_source not in SOURCES:
             raise WfnError(f"cost_source {self.cost_source!r} is unknown; use one of {list(SOURCES)}")
         if self.cost_source == "synth" and (self.cost_datapath or "").split("+")[0] != "shift_add":
