@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compress.wfn.fixer import WeightFixer, WFNConfig
+from compress.wfn.config import WFNConfig
 from wfncodesign.costsource import SOURCES
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
@@ -93,6 +93,8 @@ class WfnMethod(Method):
 
     def run(self, settings: WfnSettings, target: FixTarget) -> FixOutcome:
         """Fix the target (retraining between steps when it has a model, data and train=True)."""
+        from compress.wfn.fixer import WeightFixer  # torch: imported to run, not to list the options
+
         fixer = WeightFixer(settings.config(target.seed, target.flat.values), work_dir=target.work_dir, device=target.device,
                             **_hardware_hook(settings, target))
         if target.train and target.model is not None and target.splits is not None:
