@@ -21,8 +21,6 @@ CLIPS = ("mse", "max")
 # Bit widths with meaningful level sets: INQ evaluates 2..5 bits and APoT 2..8; above 8 bits APoT's
 # lowest terms fall below float32's relative precision next to the top level.
 MAX_BITS = {"pow2": 16, "apot": 8}
-# Clip candidates for clip="mse": alpha = fraction * max|w|, fractions 0.30, 0.31, ..., 1.00.
-CLIP_FRACTIONS = np.round(np.arange(0.30, 1.0001, 0.01), 2)
 
 
 @dataclass(frozen=True)

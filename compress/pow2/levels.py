@@ -38,8 +38,10 @@ import pandas as pd
 from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.params import FlatParams
-from compress.pow2.config import CLIP_FRACTIONS, CLIPS, KINDS, MAX_BITS, ROUNDINGS, SHARES, LevelConfig  # noqa: F401
+from compress.pow2.config import CLIPS, KINDS, MAX_BITS, ROUNDINGS, SHARES, LevelConfig  # noqa: F401  (re-exported)
 
+# Clip candidates for clip="mse": alpha = fraction * max|w|, fractions 0.30, 0.31, ..., 1.00.
+CLIP_FRACTIONS = np.round(np.arange(0.30, 1.0001, 0.01), 2)
 _F32_TINY = float(np.finfo(np.float32).tiny)  # smallest normal float32: lower levels are dropped
 
 

@@ -19,7 +19,6 @@ TABLES = ("flat", "jpeg")
 MAX_BLOCK = 64
 LAYOUTS = ("filters", "tiled")
 SCALES = ("filter", "layer")
-FLOAT32_BYTES = 4
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ import numpy as np
 from PIL import Image
 
 from compress.errors import CompressError
-from compress.transform.config import FLOAT32_BYTES, LAYOUTS, SCALES, JpegConfig  # noqa: F401  (re-exported)
+from compress.transform.config import LAYOUTS, SCALES, JpegConfig  # noqa: F401  (re-exported)
 from compress.transform.filters import filter_images, grid_for, tile, untile
+
+FLOAT32_BYTES = 4
 
 
 @dataclass(frozen=True)
