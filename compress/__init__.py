@@ -6,17 +6,11 @@ parameters in scope.  Nothing here knows about hardware; the hardware-aware fixe
 ``value_cost(values) -> costs`` callable from :mod:`wfncodesign`.
 """
 
-import importlib
-from typing import Any
+from compress.lazy import lazy_exports
 
 # Public names and the module defining each, imported on first use: ``import compress.errors``
 # (all the command line needs to start) must not pull in torch.
-_EXPORTS = {"Codebook": "compress.codebook", "CompressError": "compress.errors", "FlatParams": "compress.params",
-            "ParamEntry": "compress.params"}
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'compress' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports(__name__, {
+    "Codebook": "compress.codebook", "CompressError": "compress.errors", "FlatParams": "compress.params",
+    "ParamEntry": "compress.params",
+})

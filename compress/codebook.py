@@ -13,6 +13,12 @@ import numpy as np
 
 from compress.errors import CompressError
 
+# A fixed network draws from a small codebook; 2**16 values (16-bit fixed-width indices) is far
+# beyond any method here (WFN: ~100-200 values, Subia-Waud and Dasmahapatra, ECCV 2022, Table 1).
+# The most a .wfn file holds (compress.fileformat.wfnfile); here so that a command line can show it
+# without importing torch.
+MAX_CODEBOOK = 65_536
+
 
 def _index_dtype(k: int) -> np.dtype:
     return np.dtype(np.int32) if k <= np.iinfo(np.int32).max else np.dtype(np.int64)

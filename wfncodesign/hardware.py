@@ -32,11 +32,12 @@ from hwsim.array.simulate import simulate
 from hwsim.energy.datapath import Datapath, price
 from hwsim.errors import HwsimError
 from hwsim.workload.capture import capture_layers
+from wfncodesign.costsource import SOURCES
 from wfncodesign.errors import WfnError
 from wfncodesign.explore import study_sweeps
 from wfncodesign.inference_energy import default_array, workload, workload_energy
 from wfncodesign.study import columns as C
-from wfncodesign.synthcost import SOURCES, synth_value_cost
+from wfncodesign.synthcost import synth_value_cost
 
 DEFAULT_ACCELERATOR = "default"
 

@@ -1,4 +1,4 @@
-"""Reference models, registered by name, with the input shape and training recipe of each.
+"""Reference models, registered by name (:mod:`wfncodesign.modelspecs`: input shape and recipe of each).
 
 - ``mlp``: 784-512-10, the network of the JPEG-weights experiment (first-layer filters are 28x28);
 - ``lenet300``: LeNet-300-100 (784-300-100-10), as in Deep Compression (Han et al., ICLR 2016);
@@ -12,15 +12,14 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from wfncodesign.errors import WfnError
+# The registry without torch, re-exported: callers import it from here as they always have.
+from wfncodesign.modelspecs import MODELS, OPTIMIZERS, ModelSpec, Recipe, get_spec  # noqa: F401
 
 
 def mlp() -> nn.Module:
@@ -99,77 +98,13 @@ def resnet56() -> nn.Module:
     return ResNetCifar(9)
 
 
-OPTIMIZERS = ("adam", "sgd")
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """A baseline training recipe: each model registers its own (what ``wfncodesign train`` and a
-    study's ``[[models]]`` use unless told otherwise, option by option)."""
-
-    epochs: int = field(metadata={"help": "training epochs"})
-    lr: float = field(metadata={"help": "peak learning rate of the cosine schedule"})
-    optimizer: str = field(default="adam", metadata={"help": "adam, or sgd with Nesterov momentum",
-                                                     "choices": OPTIMIZERS})
-    weight_decay: float = field(default=0.0, metadata={"help": "weight decay"})
-    momentum: float = field(default=0.9, metadata={"help": "SGD momentum"})
-    batch_size: int = field(default=128, metadata={"help": "training batch size"})
-
-    def __post_init__(self) -> None:
-        if self.epochs < 0:
-            raise WfnError(f"epochs must be >= 0, got {self.epochs}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise WfnError(f"learning rate must be a positive number, got {self.lr}")
-        if self.optimizer not in OPTIMIZERS:
-            raise WfnError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
-        if self.batch_size < 1:
-            raise WfnError(f"batch_size must be >= 1, got {self.batch_size}")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A registered model: its builder, input shape (C, H, W), the datasets it fits, its recipe."""
-
-    name: str
-    build: Callable[[], nn.Module]
-    input_shape: tuple[int, int, int]
-    datasets: tuple[str, ...]
-    recipe: Recipe
-    description: str = field(default="")
-    finetune: Recipe | None = None  # the recipe when training starts from pretrained weights
-
-
-# SGD 0.1, momentum 0.9, weight decay 1e-4 as in He et al. (2016); cosine instead of steps.
-_RESNET_RECIPE = Recipe(epochs=160, lr=0.1, optimizer="sgd", weight_decay=1e-4, batch_size=128)
-# From pretrained weights: a few epochs at a tenth of the rate (the last phase of He et al.'s schedule
-# trains at 0.001-0.01), enough to adapt to another copy of the data (e.g. JPEG-compressed CIFAR-10).
-_RESNET_FINETUNE = Recipe(epochs=3, lr=0.01, optimizer="sgd", weight_decay=1e-4, batch_size=128)
-
-MODELS: dict[str, ModelSpec] = {
-    s.name: s
-    for s in (
-        ModelSpec("mlp", mlp, (1, 28, 28), ("mnist-subset", "mnist"), Recipe(epochs=10, lr=1e-3),
-                  "784-512-10 MLP (JPEG-weights experiment)"),
-        ModelSpec("lenet300", lenet300, (1, 28, 28), ("mnist-subset", "mnist"), Recipe(epochs=15, lr=1e-3),
-                  "LeNet-300-100"),
-        ModelSpec("lenet5", lenet5, (1, 28, 28), ("mnist-subset", "mnist"), Recipe(epochs=12, lr=1e-3),
-                  "Caffe LeNet-5"),
-        ModelSpec("resnet20", resnet20, (3, 32, 32), ("cifar10",), _RESNET_RECIPE,
-                  "CIFAR ResNet-20 (option-A shortcuts)", _RESNET_FINETUNE),
-        ModelSpec("resnet56", resnet56, (3, 32, 32), ("cifar10",), _RESNET_RECIPE,
-                  "CIFAR ResNet-56 (option-A shortcuts)", _RESNET_FINETUNE),
-    )
+# Each registered model's builder, by its name in MODELS (tests/test_models.py checks they match).
+BUILDERS: dict[str, Callable[[], nn.Module]] = {
+    "mlp": mlp, "lenet300": lenet300, "lenet5": lenet5, "resnet20": resnet20, "resnet56": resnet56,
 }
-
-
-def get_spec(name: str) -> ModelSpec:
-    """The registered :class:`ModelSpec` called ``name``."""
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise WfnError(f"unknown model {name!r}; choose one of {sorted(MODELS)}") from None
 
 
 def build_model(name: str) -> nn.Module:
     """A freshly initialised model ``name`` (seed torch first for a reproducible init)."""
-    return get_spec(name).build()
+    get_spec(name)  # an unknown name: the registry's error, naming the known ones
+    return BUILDERS[name]()

@@ -17,9 +17,9 @@ from torch import nn
 
 from hwsim.energy.datapath import Datapath
 from hwsim.synth.prices import SynthConfig, synth_prices
+from wfncodesign.costsource import SOURCES  # noqa: F401  (re-exported: its home before costsource)
 from wfncodesign.errors import WfnError
 
-SOURCES = ("table", "synth")
 POOL = 65536  # activations kept in the pooled calibration stream
 
 

@@ -6,16 +6,16 @@
 - :mod:`~compress.coding.valuerepr`: codebook values as float32 or exact signed digits.
 """
 
-from compress.coding.registry import (
-           AUTO,
-           CODINGS,
-           EncodedIndices,
-           IndexCode,
-           coding_names,
-           decode_indices,
-           encode_indices,
-           get_coding,
-)
+from compress.lazy import lazy_exports
 
-__all__ = ["AUTO", "CODINGS", "EncodedIndices", "IndexCode", "coding_names", "decode_indices", "encode_indices",
-           "get_coding"]
+# Imported on first use, so that a light submodule (a config, a list of names) imports without the heavy ones.
+__getattr__, __all__ = lazy_exports(__name__, {
+    "AUTO": "compress.coding.registry",
+    "CODINGS": "compress.coding.registry",
+    "EncodedIndices": "compress.coding.registry",
+    "IndexCode": "compress.coding.registry",
+    "coding_names": "compress.coding.registry",
+    "decode_indices": "compress.coding.registry",
+    "encode_indices": "compress.coding.registry",
+    "get_coding": "compress.coding.registry",
+})

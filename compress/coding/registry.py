@@ -19,10 +19,9 @@ from compress.codebook import check_indices
 from compress.coding.ans import AnsCode, RangeCode
 from compress.coding.bitpack import FixedWidthCode
 from compress.coding.huffman import HuffmanCode
+from compress.coding.names import AUTO, CODING_NAMES
 from compress.coding.sparse import SparseCode
 from compress.errors import CompressError
-
-AUTO = "auto"
 
 
 class IndexCode(Protocol):
@@ -57,7 +56,7 @@ CODINGS: dict[str, type[IndexCode]] = {
 
 def coding_names() -> list[str]:
     """Every name :func:`encode_indices` accepts: ``auto`` and the registered codings."""
-    return [AUTO, *CODINGS]
+    return list(CODING_NAMES)
 
 
 def get_coding(name: str) -> type[IndexCode]:

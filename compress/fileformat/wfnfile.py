@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from compress.codebook import Codebook
+from compress.codebook import MAX_CODEBOOK, Codebook
 from compress.coding.registry import AUTO, decode_indices, encode_indices
 from compress.coding.valuerepr import values_from_json, values_to_json
 from compress.errors import CompressError
@@ -47,9 +47,6 @@ MAGIC = b"\x89WFN\r\n\x1a\n"
 FORMAT_VERSION = 1
 _PREFIX = struct.Struct("<8sHI")
 DIGEST_BYTES = 32
-# A fixed network draws from a small codebook; 2**16 values (16-bit fixed-width indices) is far
-# beyond any method here (WFN: ~100-200 values, Subia-Waud and Dasmahapatra, ECCV 2022, Table 1).
-MAX_CODEBOOK = 65_536
 
 # Dtypes an array in scope may have: float32 holds each of their codebook values exactly.
 CODED_DTYPES = ("float16", "bfloat16", "float32", "float64")

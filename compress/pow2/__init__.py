@@ -5,8 +5,16 @@
 - :mod:`~compress.pow2.inq`: Incremental Network Quantization, fixing step by step with retraining.
 """
 
-from compress.pow2.inq import IncrementalQuantizer, InqConfig, InqResult
-from compress.pow2.levels import LevelConfig, Pow2Result, fix_one_shot, plan_levels, quantize
+from compress.lazy import lazy_exports
 
-__all__ = ["IncrementalQuantizer", "InqConfig", "InqResult", "LevelConfig", "Pow2Result", "fix_one_shot",
-           "plan_levels", "quantize"]
+# Imported on first use, so that a light submodule (a config, a list of names) imports without the heavy ones.
+__getattr__, __all__ = lazy_exports(__name__, {
+    "IncrementalQuantizer": "compress.pow2.inq",
+    "InqConfig": "compress.pow2.inq",
+    "InqResult": "compress.pow2.inq",
+    "LevelConfig": "compress.pow2.levels",
+    "Pow2Result": "compress.pow2.levels",
+    "fix_one_shot": "compress.pow2.levels",
+    "plan_levels": "compress.pow2.levels",
+    "quantize": "compress.pow2.levels",
+})

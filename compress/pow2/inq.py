@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
@@ -29,54 +29,10 @@ from compress import metrics
 from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.params import FlatParams
-from compress.pow2.levels import LevelConfig, LevelPlan, plan_levels, quantize_flat, with_usage
+from compress.pow2.config import INQ_PORTIONS, OPTIMIZERS, InqConfig  # noqa: F401  (re-exported)
+from compress.pow2.levels import LevelPlan, plan_levels, quantize_flat, with_usage
 from compress.training.frozen import FrozenWeights, read_values
 from compress.training.retrain import Batch, evaluate, seed_everything, select_device, train_epoch
-
-# Accumulated portions of quantised weights per layer (Zhou et al. 2017, section 3.1).
-INQ_PORTIONS = (0.5, 0.75, 0.875, 1.0)
-OPTIMIZERS = ("sgd", "adam")
-
-
-@dataclass(frozen=True)
-class InqConfig:
-    """The incremental schedule and the retraining between steps.
-
-    ``portions``: increasing accumulated fractions of each layer's weights fixed after each step,
-    ending at 1.0; ``epochs_per_step``: retraining epochs after every step but the last;
-    ``optimizer``: "sgd" (the paper's, with ``momentum`` and ``weight_decay``) or "adam"; a fresh
-    optimiser is made for every step.
-    """
-
-    portions: tuple[float, ...] = field(default=INQ_PORTIONS, metadata={
-        "help": "accumulated fractions of each layer fixed per INQ step (paper: 0.5,0.75,0.875,1.0)"})
-    epochs_per_step: int = field(default=2, metadata={"help": "retraining epochs between INQ steps"})
-    optimizer: str = field(default="sgd", metadata={"help": "retraining optimiser (paper: sgd)",
-                                                    "choices": OPTIMIZERS})
-    lr: float = field(default=0.01, metadata={"help": "retraining learning rate"})
-    momentum: float = field(default=0.9, metadata={"help": "SGD momentum (paper: 0.9)"})
-    weight_decay: float = field(default=5e-4, metadata={"help": "weight decay (paper: 0.0005)"})
-    seed: int = field(default=0, metadata={"help": "seed of the retraining"})
-    device: str = field(default="auto", metadata={"help": "torch device of the retraining (auto: cuda if present)"})
-    levels: LevelConfig = field(default_factory=LevelConfig, metadata={"help": "the level set weights are fixed to"})
-
-    def __post_init__(self) -> None:
-        p = np.asarray(self.portions, dtype=np.float64)
-        if p.ndim != 1 or p.size == 0 or not np.all(np.diff(p) > 0) or p[0] <= 0 or p[-1] != 1.0:
-            raise CompressError(
-                f"INQ portions {tuple(self.portions)} must be strictly increasing fractions in (0, 1] "
-                "ending at 1.0, e.g. 0.5,0.75,0.875,1.0 (the paper's)."
-            )
-        if self.epochs_per_step < 0:
-            raise CompressError(f"epochs_per_step must be >= 0, got {self.epochs_per_step}")
-        if self.optimizer not in OPTIMIZERS:
-            raise CompressError(f"optimizer {self.optimizer!r} is not 'sgd' or 'adam'")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise CompressError(f"learning rate must be a positive number, got {self.lr}")
-        if self.weight_decay < 0 or not 0 <= self.momentum < 1:
-            raise CompressError(
-                f"weight_decay {self.weight_decay} must be >= 0 and momentum {self.momentum} in [0, 1)"
-            )
 
 
 def fix_counts(size: int, portion: float) -> int:

@@ -38,58 +38,11 @@ import pandas as pd
 from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.params import FlatParams
+from compress.pow2.config import CLIPS, KINDS, MAX_BITS, ROUNDINGS, SHARES, LevelConfig  # noqa: F401  (re-exported)
 
-KINDS = ("pow2", "apot")
-SHARES = ("layer", "network")
-ROUNDINGS = ("paper", "log")
-CLIPS = ("mse", "max")
-# Bit widths with meaningful level sets: INQ evaluates 2..5 bits and APoT 2..8; above 8 bits APoT's
-# lowest terms fall below float32's relative precision next to the top level.
-MAX_BITS = {"pow2": 16, "apot": 8}
 # Clip candidates for clip="mse": alpha = fraction * max|w|, fractions 0.30, 0.31, ..., 1.00.
 CLIP_FRACTIONS = np.round(np.arange(0.30, 1.0001, 0.01), 2)
 _F32_TINY = float(np.finfo(np.float32).tiny)  # smallest normal float32: lower levels are dropped
-
-
-@dataclass(frozen=True)
-class LevelConfig:
-    """Which level set to fix weights to.
-
-    ``kind``: "pow2" (INQ's {0, +-2^n}) or "apot" (sums of ``terms`` powers of two, scaled per
-    level set); ``bits``: bit width b >= 2 including the sign; ``share``: one level set per tensor
-    ("layer") or one for all tensors in scope ("network"); ``rounding``: "paper" (INQ's rule,
-    nearest in the linear domain) or "log"; ``terms``/``clip``: APoT's number of additive terms
-    and clipping rule.
-    """
-
-    kind: str = field(default="pow2", metadata={"help": "pow2: INQ's {0, +-2^n}; apot: additive powers of two",
-                                                "choices": KINDS})
-    bits: int = field(default=5, metadata={
-        "help": "bit width b >= 2: levels 0 and +-2^n for n = n1+1-2^(b-2) .. n1 (INQ's 5 bits: 17 values)"})
-    share: str = field(default="layer", metadata={
-        "help": "layer: one level set (clipping and scale) per layer; network: one for all layers",
-        "choices": SHARES})
-    rounding: str = field(default="paper", metadata={
-        "help": "paper: INQ's rule (nearest level, linear domain); log: nearest in the log domain",
-        "choices": ROUNDINGS})
-    terms: int = field(default=2, metadata={"help": "additive power-of-two terms per level (paper: 2)"})
-    clip: str = field(default="mse", metadata={
-        "help": "clipping threshold alpha: mse (least squared error over 0.30..1.00 x max|w|) or max",
-        "choices": CLIPS})
-
-    def __post_init__(self) -> None:
-        for name, value, allowed in (("kind", self.kind, KINDS), ("share", self.share, SHARES),
-                                     ("rounding", self.rounding, ROUNDINGS), ("clip", self.clip, CLIPS)):
-            if value not in allowed:
-                raise CompressError(f"level {name} {value!r} is not one of {list(allowed)}")
-        top = MAX_BITS[self.kind]
-        if isinstance(self.bits, bool) or not isinstance(self.bits, (int, np.integer)) or not 2 <= self.bits <= top:
-            raise CompressError(
-                f"bit width {self.bits!r} is outside 2..{top} for {self.kind} levels: one bit is the "
-                "sign (or zero), so at least 2 bits are needed; pick bits in that range."
-            )
-        if isinstance(self.terms, bool) or not isinstance(self.terms, (int, np.integer)) or self.terms < 1:
-            raise CompressError(f"APoT terms {self.terms!r} must be a positive integer (the paper uses 2)")
 
 
 @dataclass

@@ -9,13 +9,22 @@
   fast validation accuracy of candidate weights).
 """
 
-from compress.sharing.centroid_tuning import CentroidTuner
-from compress.sharing.dc_storage import StorageReport, deep_compression_storage
-from compress.sharing.kmeans import KMeansConfig, KMeansSharing, kmeans_1d, share_kmeans
-from compress.sharing.moea import NsgaConfig, SearchResult, search_bins
-from compress.sharing.scoring import ValidationScorer
-from compress.sharing.uniform_bins import MergeResult, merge_neighbours, uniform_bins
+from compress.lazy import lazy_exports
 
-__all__ = ["CentroidTuner", "KMeansConfig", "KMeansSharing", "MergeResult", "NsgaConfig", "SearchResult",
-           "StorageReport", "ValidationScorer", "deep_compression_storage", "kmeans_1d", "merge_neighbours",
-           "search_bins", "share_kmeans", "uniform_bins"]
+# Imported on first use, so that a light submodule (a config, a list of names) imports without the heavy ones.
+__getattr__, __all__ = lazy_exports(__name__, {
+    "CentroidTuner": "compress.sharing.centroid_tuning",
+    "StorageReport": "compress.sharing.dc_storage",
+    "deep_compression_storage": "compress.sharing.dc_storage",
+    "KMeansConfig": "compress.sharing.kmeans",
+    "KMeansSharing": "compress.sharing.kmeans",
+    "kmeans_1d": "compress.sharing.kmeans",
+    "share_kmeans": "compress.sharing.kmeans",
+    "NsgaConfig": "compress.sharing.moea",
+    "SearchResult": "compress.sharing.moea",
+    "search_bins": "compress.sharing.moea",
+    "ValidationScorer": "compress.sharing.scoring",
+    "MergeResult": "compress.sharing.uniform_bins",
+    "merge_neighbours": "compress.sharing.uniform_bins",
+    "uniform_bins": "compress.sharing.uniform_bins",
+})

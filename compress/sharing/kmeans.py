@@ -29,31 +29,7 @@ import pandas as pd
 from compress.codebook import Codebook
 from compress.errors import CompressError
 from compress.params import FlatParams
-from compress.sharing.uniform_bins import check_k
-
-INITS = ("linear", "density", "forgy")
-
-
-@dataclass(frozen=True)
-class KMeansConfig:
-    """``k`` clusters per layer (or for the network when ``per_layer`` is False), start ``init``."""
-
-    k: int = field(default=32, metadata={
-        "help": "clusters per layer (per network when per_layer is off); pruned zeros come on top; "
-                "a layer with fewer distinct weights gets one per value"})
-    per_layer: bool = field(default=True, metadata={
-        "help": "one k-means per layer as Deep Compression (else one for the network)"})
-    init: str = field(default="linear", metadata={"help": "centroid initialisation", "choices": INITS})
-    max_iter: int = field(default=1000, metadata={"help": "k-means iteration limit"})
-    seed: int = field(default=0, metadata={"help": "seed of the forgy initialisation"})
-
-    def __post_init__(self) -> None:
-        if self.init not in INITS:
-            raise CompressError(f"init={self.init!r}: choose one of {INITS}")
-        if self.max_iter < 1:
-            raise CompressError(f"max_iter={self.max_iter}: k-means needs at least one iteration")
-        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise CompressError(f"k={self.k!r}: k-means needs an integer k >= 1")
+from compress.sharing.config import INITS, KMeansConfig, check_k  # noqa: F401  (KMeansConfig re-exported)
 
 
 def initial_centroids(values: np.ndarray, k: int, init: str = "linear",

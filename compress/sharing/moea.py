@@ -15,47 +15,15 @@ non-dominated set of *every* k evaluated (an archive), not only of the final pop
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from compress.codebook import Codebook
 from compress.coding.huffman import huffman_ratio, mean_code_length
-from compress.errors import CompressError
-from compress.sharing.uniform_bins import Score, check_k, uniform_bins
-
-
-@dataclass(frozen=True)
-class NsgaConfig:
-    """NSGA-II settings (defaults: arXiv:2501.03095's population 100, SBX 0.9/15, PM 0.9/20, k in [2, 1024])."""
-
-    population: int = field(default=100, metadata={"help": "NSGA-II population size"})
-    generations: int = field(default=30, metadata={"help": "NSGA-II generations"})
-    k_min: int = field(default=2, metadata={"help": "smallest number of uniform bins searched"})
-    k_max: int = field(default=1024, metadata={"help": "largest number of uniform bins searched"})
-    crossover_prob: float = field(default=0.9, metadata={"help": "SBX crossover probability"})
-    crossover_eta: float = field(default=15.0, metadata={"help": "SBX distribution index"})
-    mutation_prob: float = field(default=0.9, metadata={"help": "polynomial mutation probability"})
-    mutation_eta: float = field(default=20.0, metadata={"help": "polynomial mutation distribution index"})
-    seed: int = field(default=0, metadata={"help": "seed of the search"})
-
-    def __post_init__(self) -> None:
-        if self.population < 2:
-            raise CompressError(f"population={self.population}: NSGA-II needs at least 2 individuals")
-        if self.generations < 1:
-            raise CompressError(f"generations={self.generations}: run at least one generation")
-        if self.k_min < 1 or self.k_max < self.k_min:
-            raise CompressError(
-                f"k range [{self.k_min}, {self.k_max}] is empty or below 1; use 1 <= k_min <= k_max"
-            )
-        for name in ("crossover_prob", "mutation_prob"):
-            p = getattr(self, name)
-            if not 0.0 <= p <= 1.0:
-                raise CompressError(f"{name}={p}: a probability must lie in [0, 1]")
-        for name in ("crossover_eta", "mutation_eta"):
-            if getattr(self, name) <= 0:
-                raise CompressError(f"{name}={getattr(self, name)}: a distribution index must be > 0")
+from compress.sharing.config import NsgaConfig, check_k  # noqa: F401  (NsgaConfig re-exported)
+from compress.sharing.uniform_bins import Score, uniform_bins
 
 
 @dataclass

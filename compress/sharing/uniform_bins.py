@@ -26,6 +26,7 @@ import pandas as pd
 
 from compress.codebook import Codebook
 from compress.errors import CompressError
+from compress.sharing.config import check_k  # noqa: F401  (re-exported: its home before compress.sharing.config)
 from compress.sharing.grouping import codebook_from_sums, group_sums, mean_codebook
 
 # A function from decoded flat weights (shape (N,), float32) to a score to maximise (accuracy).
@@ -45,18 +46,7 @@ def _check_values(values: np.ndarray) -> np.ndarray:
     return v
 
 
-def check_k(k: int, n: int, what: str = "k") -> int:
-    """``k`` as an int, or a :class:`CompressError` when it is not in [1, n] (n = number of weights)."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise CompressError(f"{what} must be an integer number of shared values, got {k!r}")
-    if k < 1:
-        raise CompressError(f"{what}={k}: at least one shared value is needed; use {what} >= 1")
-    if k > n:
-        raise CompressError(
-            f"{what}={k} exceeds the {n} weights to share; use {what} <= {n} (a shared value per "
-            "weight already reproduces the network exactly)"
-        )
-    return int(k)
+
 
 
 def bin_indices(values: np.ndarray, k: int) -> np.ndarray:

@@ -1,8 +1,15 @@
 """Training shared by every method: the epoch loop and evaluation, frozen weights, magnitude pruning."""
 
-from compress.training.frozen import FrozenWeights
-from compress.training.pruning import PruneMask, magnitude_keep_mask
-from compress.training.retrain import EpochStats, evaluate, seed_everything, select_device, train_epoch
+from compress.lazy import lazy_exports
 
-__all__ = ["EpochStats", "FrozenWeights", "PruneMask", "evaluate", "magnitude_keep_mask", "seed_everything",
-           "select_device", "train_epoch"]
+# Imported on first use, so that a light submodule (a config, a list of names) imports without the heavy ones.
+__getattr__, __all__ = lazy_exports(__name__, {
+    "FrozenWeights": "compress.training.frozen",
+    "PruneMask": "compress.training.pruning",
+    "magnitude_keep_mask": "compress.training.pruning",
+    "EpochStats": "compress.training.retrain",
+    "evaluate": "compress.training.retrain",
+    "seed_everything": "compress.training.retrain",
+    "select_device": "compress.training.retrain",
+    "train_epoch": "compress.training.retrain",
+})

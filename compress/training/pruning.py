@@ -23,8 +23,7 @@ from torch import nn
 
 from compress.errors import CompressError
 from compress.params import FlatParams
-
-PRUNE_SCOPES = ("global", "layer")
+from compress.training.scopes import PRUNE_SCOPES
 
 
 def _prune_smallest(magnitudes: np.ndarray, fraction: float) -> np.ndarray:

@@ -5,7 +5,11 @@
 - :mod:`~compress.transform.filters`: a weight tensor as a stack of small images, and as a mosaic.
 """
 
-from compress.transform.dct import DctConfig
-from compress.transform.jpeg import JpegConfig, JpegTensor
+from compress.lazy import lazy_exports
 
-__all__ = ["DctConfig", "JpegConfig", "JpegTensor"]
+# Imported on first use, so that a light submodule (a config, a list of names) imports without the heavy ones.
+__getattr__, __all__ = lazy_exports(__name__, {
+    "DctConfig": "compress.transform.dct",
+    "JpegConfig": "compress.transform.jpeg",
+    "JpegTensor": "compress.transform.jpeg",
+})

@@ -23,18 +23,14 @@ then the coded bands.  :func:`decode_tensor` rebuilds the weights from the bytes
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
 import numpy as np
 from scipy import fft
 
 from compress.coding.intstream import ByteReader, ByteWriter, decode_groups, encode_groups
 from compress.errors import CompressError
-from compress.transform.filters import check_image_shape, filter_images
+from compress.transform.config import MAX_BLOCK, TABLES, DctConfig  # noqa: F401  (re-exported)
+from compress.transform.filters import filter_images
 
-TABLES = ("flat", "jpeg")
-MAX_BLOCK = 64
 # ITU-T T.81 (JPEG), Annex K, Table K.1: luminance quantisation table, row u (vertical frequency)
 # by column v, divided by its DC entry 16.
 JPEG_LUMINANCE = np.array([
@@ -47,32 +43,6 @@ JPEG_LUMINANCE = np.array([
     [49, 64, 78, 87, 103, 121, 120, 101],
     [72, 92, 95, 98, 112, 100, 103, 99],
 ], dtype=np.float64) / 16.0
-
-
-@dataclass(frozen=True)
-class DctConfig:
-    """``step``: quantiser step relative to the tensor's RMS (> 0); ``block``: B of the B x B DCT
-    blocks (1..64; 1 means no transform, plain scalar quantisation); ``table``: "flat" or "jpeg";
-    ``image_shape``: () for the matrix layout, or (H, W) filter images."""
-
-    step: float = field(default=0.25, metadata={"help": "quantiser step relative to each tensor's RMS"})
-    block: int = field(default=8, metadata={"help": "DCT block size B (B x B blocks; 1 = no transform)"})
-    table: str = field(default="flat", metadata={"help": "quantisation table: flat, or jpeg (8x8 only)",
-                                                 "choices": TABLES})
-    image_shape: tuple[int, ...] = field(default=(), metadata={
-        "help": "H,W to code each tensor as a stack of filter images (e.g. 28,28); empty: rows x rest matrix"})
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.step, (int, float)) and self.step > 0 and math.isfinite(self.step)):
-            raise CompressError(f"DCT step {self.step!r} must be a positive finite number (relative to the tensor's RMS)")
-        if isinstance(self.block, bool) or not isinstance(self.block, (int, np.integer)) or not 1 <= self.block <= MAX_BLOCK:
-            raise CompressError(f"DCT block size {self.block!r} must be an integer in 1..{MAX_BLOCK}")
-        if self.table not in TABLES:
-            raise CompressError(f"DCT table {self.table!r} is not one of {list(TABLES)}")
-        if self.table == "jpeg" and self.block != 8:
-            raise CompressError(f"the jpeg table is 8x8; use --block 8 with it, not {self.block}")
-        if self.image_shape:
-            check_image_shape(self.image_shape)
 
 
 def block_shape(plane_shape: tuple[int, ...], block: int) -> tuple[int, int]:

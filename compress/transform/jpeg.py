@@ -17,43 +17,16 @@ the side information, and :func:`decode_tensor` rebuilds the weights from those 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 from compress.errors import CompressError
-from compress.transform.filters import check_image_shape, filter_images, grid_for, tile, untile
+from compress.transform.config import LAYOUTS, SCALES, JpegConfig  # noqa: F401  (re-exported)
+from compress.transform.filters import filter_images, grid_for, tile, untile
 
-LAYOUTS = ("filters", "tiled")
-SCALES = ("filter", "layer")
 FLOAT32_BYTES = 4
-
-
-@dataclass(frozen=True)
-class JpegConfig:
-    """``quality`` 1..100 (Pillow's scale; the experiment used 20); ``layout``: one JPEG per image
-    ("filters") or one mosaic ("tiled"); ``scale``: 8-bit range per image or per tensor;
-    ``optimize``: optimal Huffman tables; ``image_shape``: (H, W) of one filter image."""
-
-    quality: int = field(default=20, metadata={"help": "JPEG quality 1..100 (the experiment: 20)"})
-    layout: str = field(default="filters", metadata={
-        "help": "filters: one JPEG per image (the experiment); tiled: all images of a tensor in one JPEG",
-        "choices": LAYOUTS})
-    scale: str = field(default="filter", metadata={
-        "help": "8-bit mapping by each image's min/max (filter) or the tensor's (layer); float32 side info",
-        "choices": SCALES})
-    optimize: bool = field(default=False, metadata={"help": "optimal Huffman tables (libjpeg optimize)"})
-    image_shape: tuple[int, ...] = field(default=(28, 28), metadata={"help": "H,W of one filter image"})
-
-    def __post_init__(self) -> None:
-        if isinstance(self.quality, bool) or not isinstance(self.quality, (int, np.integer)) or not 1 <= self.quality <= 100:
-            raise CompressError(f"JPEG quality {self.quality!r} is outside 1..100; pick an integer in that range (20 in the experiment)")
-        if self.layout not in LAYOUTS:
-            raise CompressError(f"JPEG layout {self.layout!r} is not one of {list(LAYOUTS)}")
-        if self.scale not in SCALES:
-            raise CompressError(f"JPEG scale {self.scale!r} is not one of {list(SCALES)}")
-        check_image_shape(self.image_shape)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,19 @@
 - :mod:`~compress.wfn.attention`: the attention regulariser between steps.
 """
 
-from compress.wfn.attention import AttentionRegulariser
-from compress.wfn.candidates import candidate_values, geometric_grid, pot_order, snap_to_pot
-from compress.wfn.fixer import WeightFixer, WFNConfig
-from compress.wfn.fixing import StepRule, StepStats, fix_to_target, fix_to_target_priced
+from compress.lazy import lazy_exports
 
-__all__ = ["AttentionRegulariser", "StepRule", "StepStats", "WFNConfig", "WeightFixer", "candidate_values",
-           "fix_to_target", "fix_to_target_priced", "geometric_grid", "pot_order", "snap_to_pot"]
+# Imported on first use, so that a light submodule (a config, a list of names) imports without the heavy ones.
+__getattr__, __all__ = lazy_exports(__name__, {
+    "AttentionRegulariser": "compress.wfn.attention",
+    "candidate_values": "compress.wfn.candidates",
+    "geometric_grid": "compress.wfn.candidates",
+    "pot_order": "compress.wfn.candidates",
+    "snap_to_pot": "compress.wfn.candidates",
+    "WeightFixer": "compress.wfn.fixer",
+    "WFNConfig": "compress.wfn.fixer",
+    "StepRule": "compress.wfn.fixing",
+    "StepStats": "compress.wfn.fixing",
+    "fix_to_target": "compress.wfn.fixing",
+    "fix_to_target_priced": "compress.wfn.fixing",
+})

@@ -79,9 +79,6 @@ from compress.wfn.candidates import FLOAT32_SPAN, geometric_grid, mirror, snap_t
 ValueCost = Callable[[np.ndarray], np.ndarray]
 
 _RADIX_BITS = 11
-# Largest tolerance (mean relative distance) of a step: beyond 0.5 a value could stand for weights
-# twice or half its size, and delta * T >= 1 would admit anything.
-MAX_TOL = 0.5
 # The tolerance doubles when even the highest level takes nothing; 2**64 times delta admits any weight.
 _MAX_DOUBLINGS = 64
 

@@ -26,25 +26,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from compress.errors import CompressError
 from compress.params import FlatParams
 from compress.sharing.kmeans import layer_groups
-from compress.training.pruning import PRUNE_SCOPES, magnitude_keep_mask
-
-
-def prune_fractions(sparsity: float, steps: int) -> tuple[float, ...]:
-    """Shape (steps,): the cumulative pruned fraction after each pruning step (cubic ramp to ``sparsity``)."""
-    if not 0.0 <= sparsity < 1.0:
-        raise CompressError(f"sparsity {sparsity}: must lie in [0, 1) (the fraction of weights pruned to zero)")
-    if sparsity > 0 and steps < 1:
-        raise CompressError(f"prune_steps {steps}: a sparsity target needs at least one pruning step")
-    return tuple(float(sparsity * (1.0 - (1.0 - k / steps) ** 3)) for k in range(1, steps + 1)) if sparsity else ()
-
-
-def check_prune_scope(scope: str) -> None:
-    """Raise unless ``scope`` is a pruning scope."""
-    if scope not in PRUNE_SCOPES:
-        raise CompressError(f"prune scope {scope!r}: choose one of {PRUNE_SCOPES}")
+from compress.training.pruning import magnitude_keep_mask
+from compress.wfn.config import prune_fractions  # noqa: F401  (re-exported: its home before compress.wfn.config)
 
 
 def prune_mask(flat: FlatParams, fixed: np.ndarray, fraction: float, scope: str) -> np.ndarray:

@@ -48,12 +48,12 @@ import pandas as pd
 from hwsim.array.mapper import COUNTS, AccessCosts
 from hwsim.array.result import SimulationResult
 from hwsim.energy.datapath import Datapath, Ops, check_representable, layer_ops, ops_energy, unit_costs
+from hwsim.energy.encodings import ENCODINGS
 from hwsim.energy.result import COMPONENTS, EnergyReport
 from hwsim.energy.tables import TechTable, default_table
 from hwsim.errors import HwsimError
 from hwsim.workload.weightstats import WeightStats
 
-ENCODINGS = ("auto", "dense", "index", "entropy", "stored")
 ARITH_KINDS = ("mult", "shift", "add", "lookup")
 SIM_COLUMNS = ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes", "sram_ofmap_reads",
                "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes", "dram_ofmap_reads")

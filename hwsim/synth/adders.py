@@ -21,6 +21,10 @@ from functools import lru_cache
 
 from hwsim.errors import HwsimError
 
+# The forms a constant multiplier is written in (hwsim.synth.prices.SynthConfig.form): its CSD chain
+# or the fewest-adder graph (both built here), or the plain product x * m left to the synthesiser.
+FORMS = ("csd", "graph", "product")
+
 
 @dataclass(frozen=True)
 class Adder:

@@ -26,14 +26,12 @@ from hwsim.energy.datapath import Datapath, check_representable
 from hwsim.energy.tables import TechTable, default_table
 from hwsim.errors import HwsimError
 from hwsim.synth import cache
-from hwsim.synth.adders import best_graph, csd_graph
+from hwsim.synth.adders import FORMS, best_graph, csd_graph
 from hwsim.synth.cells import CellLibrary, default_library
 from hwsim.synth.gatesim import simulate
 from hwsim.synth.netlist import Netlist
 from hwsim.synth.stream import activation_stream, uniform_stream
 from hwsim.synth.verilog import graph_verilog, product_verilog
-
-FORMS = ("csd", "graph", "product")
 
 
 @dataclass(frozen=True)

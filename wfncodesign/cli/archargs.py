@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-
-from torch import nn
+from typing import TYPE_CHECKING
 
 from wfncodesign.errors import WfnError
+
+if TYPE_CHECKING:  # torch is imported when a model is loaded, not when the options are added
+    from torch import nn
 
 ARCH_HELP = ("architecture: a built-in model (lenet5, resnet20, ...) or MODULE:FACTORY, an importable "
              "callable returning an nn.Module (e.g. torchvision.models:resnet18, or mynets:build from "

@@ -1,12 +1,18 @@
-"""Options several subcommands share (dataset, seed, device), and printing of tables."""
+"""Options several subcommands share (dataset, seed, device), and printing of tables.
+
+Light on purpose (no torch, no pandas at import): every subcommand's parser is built from these,
+and ``wfncodesign COMMAND --help`` should start at once.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from wfncodesign.datasets import DATASETS
 
-from wfncodesign.data import DATASETS
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_data_args(p: argparse.ArgumentParser, default: str = "mnist-subset") -> None:
@@ -25,6 +31,8 @@ def add_device_arg(p: argparse.ArgumentParser) -> None:
 
 def print_table(df: pd.DataFrame, title: str | None = None) -> None:
     """Print a DataFrame as an aligned text table, floats to 4 significant digits."""
+    import pandas as pd
+
     if title:
         print(f"\n{title}")
     with pd.option_context("display.max_columns", None, "display.width", 200):

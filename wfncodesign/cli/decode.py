@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compress.fileformat.wfnfile import read_wfn
 from compress.fileio import atomic_torch_save
-from wfncodesign.arrays import write_arrays
 from wfncodesign.errors import WfnError
 from wfncodesign.outpaths import check_output_file
 
@@ -26,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from compress.fileformat.wfnfile import read_wfn  # torch: imported to run, not for --help
+    from wfncodesign.arrays import write_arrays
+
     out = Path(args.out)
     if out.suffix not in (".pt", ".npz"):
         raise WfnError(f"--out {out}: the extension must be .pt or .npz")

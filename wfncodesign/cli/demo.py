@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 
 from wfncodesign.cli.common import print_table
-from wfncodesign.demo import run_demo
 from wfncodesign.outpaths import check_output_dir
-from wfncodesign.study.report import summary_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top, so that `demo --help` starts without torch (as every command does).
+    from wfncodesign.demo import run_demo
+    from wfncodesign.study.report import summary_table
+
     check_output_dir(args.out)
     results, report = run_demo(args.out, workers=args.workers)
     table = summary_table(results).drop(columns=["trial", "model", "seed"])

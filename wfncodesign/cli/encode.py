@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from compress.coding.registry import coding_names
+from compress.codebook import MAX_CODEBOOK
+from compress.coding.names import CODING_NAMES
 from compress.coding.valuerepr import AUTO, FORMS
-from compress.fileformat.wfnfile import MAX_CODEBOOK, assignment_from_arrays, save_compressed
-from compress.params import FlatParams, ParamScope
-from wfncodesign.arrays import read_weights_file
 from wfncodesign.cli.common import print_wfn_summary
 from wfncodesign.errors import WfnError
 from wfncodesign.outpaths import check_output_file
+
+if TYPE_CHECKING:  # torch: imported to run, not for --help
+    from compress.params import ParamScope
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("fixed", metavar="FIXED", help="fixed model: .pt checkpoint/state_dict or .npz arrays")
     p.add_argument("--out", required=True, help="the .wfn file to write")
-    p.add_argument("--coding", default="auto", choices=coding_names(),
+    p.add_argument("--coding", default="auto", choices=CODING_NAMES,
                    help="index coding (default auto: the smallest of all)")
     p.add_argument("--values", default=AUTO, choices=[AUTO, *FORMS],
                    help="codebook value form (default auto: signed-digit when every value is a short sum "
@@ -52,6 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _scope(arrays: dict, fix_meta: dict, scope: ParamScope, path: Path) -> list[str]:
     """The names that share the codebook: from the checkpoint's fix metadata, else by glob patterns."""
+    from compress.params import FlatParams, ParamScope
+
     recorded = fix_meta.get("scope")
     if recorded:
         if scope != ParamScope():
@@ -62,6 +66,10 @@ def _scope(arrays: dict, fix_meta: dict, scope: ParamScope, path: Path) -> list[
 
 
 def run(args: argparse.Namespace) -> int:
+    from compress.fileformat.wfnfile import assignment_from_arrays, save_compressed
+    from compress.params import ParamScope
+    from wfncodesign.arrays import read_weights_file
+
     path = Path(args.fixed)
     check_output_file(args.out, inputs=[path])
     arrays, meta = read_weights_file(path)

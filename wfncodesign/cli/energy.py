@@ -25,30 +25,24 @@ import argparse
 import dataclasses
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from compress.fileformat.wfnfile import read_wfn
 from compress.fileio import atomic_write_text
 from hwsim.array.config import OBJECTIVES, SCHEDULES, read_scalesim_cfg
-from hwsim.energy.datapath import price
-from hwsim.energy.report import ENCODINGS, component_summary
-from hwsim.energy.result import COMPONENTS
+from hwsim.energy.encodings import ENCODINGS
 from wfncodesign.cli.archargs import add_model_args, model_from_args
 from wfncodesign.cli.common import add_data_args, print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
 from wfncodesign.errors import WfnError
-from wfncodesign.inference_energy import (
-    ModelEnergy,
-    Workload,
-    calibration_images,
-    default_array,
-    model_energy,
-    stored_weight_bits,
-    workload_energy,
-)
-from wfncodesign.models import MODELS, get_spec
+from wfncodesign.modelspecs import MODELS, get_spec
 from wfncodesign.outpaths import check_output_dir
+
+# The energy model (torch, numba, pandas) is imported by the functions that run it, so that
+# --help starts at once.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from wfncodesign.inference_energy import ModelEnergy
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -105,6 +99,10 @@ def check_batch_size(shape: tuple[int, ...], batch: int) -> None:
 
 def price_list(result: ModelEnergy, table) -> pd.DataFrame | None:
     """pJ of one multiply by each codebook value and how many weights take it, or None without a codebook."""
+    import pandas as pd
+
+    from hwsim.energy.datapath import price
+
     stats = result.stats
     if stats.codebook is None:
         return None
@@ -118,7 +116,9 @@ def _load(args: argparse.Namespace) -> tuple:
         return (*model_from_args(args, weights_optional=True), None)
     if args.arch is None:
         raise WfnError(f"{args.checkpoint}: a .wfn file holds weights only; name the architecture with --model/--arch")
+    from compress.fileformat.wfnfile import read_wfn
     from wfncodesign.arch import build_arch
+    from wfncodesign.inference_energy import stored_weight_bits
 
     model = build_arch(args.arch)
     wfn = read_wfn(args.checkpoint)  # read and verified once: the weights and their stored sizes
@@ -128,6 +128,8 @@ def _load(args: argparse.Namespace) -> tuple:
 
 def _model_energy(args: argparse.Namespace, dp, config, table) -> tuple[ModelEnergy, str]:
     """The energy of the torch model (or .wfn file) the options name."""
+    from wfncodesign.inference_energy import calibration_images, model_energy
+
     model, meta, stored = _load(args)
     encoding = args.weight_encoding
     if encoding == "stored" and stored is None:
@@ -152,6 +154,7 @@ def _onnx_energy(args: argparse.Namespace, dp, config, table) -> tuple[ModelEner
     """The energy of an ONNX graph's layers (its weights must be in the file)."""
     from hwsim.workload.onnxgraph import layers_from_onnx
     from hwsim.workload.weightstats import analyse_weights
+    from wfncodesign.inference_energy import Workload, workload_energy
 
     if args.checkpoint or args.weights or args.arch or args.calib_images:
         raise WfnError("--onnx reads the model from the graph: drop CHECKPOINT, --arch, --weights and --calib-images")
@@ -162,6 +165,10 @@ def _onnx_energy(args: argparse.Namespace, dp, config, table) -> tuple[ModelEner
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwsim.energy.report import component_summary
+    from hwsim.energy.result import COMPONENTS
+    from wfncodesign.inference_energy import default_array
+
     check_output_dir(args.out)
     dp = datapath_from_args(args)
     table = table_from_args(args)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from compress.training.retrain import evaluate, select_device
 from wfncodesign.cli.archargs import add_model_args, model_from_args
 from wfncodesign.cli.common import add_data_args, add_device_arg
-from wfncodesign.data import load_dataset
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from compress.training.retrain import evaluate, select_device  # torch: imported to run, not for --help
+    from wfncodesign.data import load_dataset
+
     model, meta = model_from_args(args)
     print(f"weights: {meta['keys']}" if "keys" in meta else f"weights: {args.checkpoint or args.weights}")
     splits = load_dataset(args.data, args.data_dir, seed=args.seed)

@@ -20,19 +20,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from compress.fileio import atomic_write
 from hwsim.array.config import OBJECTIVES
-from hwsim.array.sweep import SweepAxes, sweep
-from hwsim.energy.report import ENCODINGS
+from hwsim.energy.encodings import ENCODINGS
 from wfncodesign.cli.common import print_table
 from wfncodesign.cli.energy import parse_shape
 from wfncodesign.cli.hwargs import table_from_args
 from wfncodesign.errors import WfnError
-from wfncodesign.explore import PARETO_AXES, model_network, pareto_figure, pareto_rows, topology_network
-from wfncodesign.hardware import parse_datapath
-from wfncodesign.models import MODELS
+from wfncodesign.modelspecs import MODELS
 
 SHOWN = ["rows", "cols", "buffer_kb", "dataflow", "datapath", "area_proxy", "energy_pj", "latency_cycles"]
 
@@ -77,6 +72,13 @@ def parse_axis(text: str, option: str, kind: type) -> tuple:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The sweep (numba, pandas, torch for --arch) is imported to run, not for --help.
+    from tqdm import tqdm
+
+    from hwsim.array.sweep import SweepAxes, sweep
+    from wfncodesign.explore import PARETO_AXES, model_network, pareto_figure, pareto_rows, topology_network
+    from wfncodesign.hardware import parse_datapath
+
     datapaths = tuple(parse_datapath(name, args.bits) for name in parse_axis(args.datapath, "--datapath", str))
     axes = SweepAxes(parse_axis(args.rows, "--rows", int), parse_axis(args.cols, "--cols", int),
                      parse_axis(args.buffers_kb, "--buffers-kb", float), parse_axis(args.dataflow, "--dataflow", str),

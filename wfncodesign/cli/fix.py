@@ -25,26 +25,28 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import torch
 
 from compress import metrics
 from compress.fileio import atomic_write_text
-from compress.params import FlatParams, ParamScope
-from compress.training.retrain import evaluate, select_device
-from wfncodesign.arrays import read_arrays, write_arrays  # noqa: F401  (re-exported for callers)
 from wfncodesign.cli.archargs import ARCH_HELP
 from wfncodesign.cli.common import add_data_args, add_device_arg, print_table
-from wfncodesign.data import load_dataset
 from wfncodesign.errors import WfnError
 from wfncodesign.methods import METHODS, FixOutcome, FixTarget, get_method
-from wfncodesign.models import MODELS
+from wfncodesign.modelspecs import MODELS
 from wfncodesign.outpaths import check_output_file
 from wfncodesign.settings import add_settings_arguments, settings_from_args, settings_to_dict
-from wfncodesign.train import load_checkpoint, save_checkpoint
 from wfncodesign.zeros import DEFAULT_WARN_FRACTION, ZeroReport
+
+# The parser (every method's options included) imports without torch, numba or pandas, so that
+# `fix --help` and `fix --method M --help` start at once; the functions that load, fix and write
+# import them.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from compress.params import FlatParams, ParamScope
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -117,6 +119,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _build_target(ns: argparse.Namespace, needs_data: bool) -> tuple[FixTarget, dict | None, str | None]:
     """The target, the input arrays (for --weights) and the model's registry name (for --model)."""
+    from compress.params import FlatParams
+    from wfncodesign.arrays import read_arrays
+    from wfncodesign.data import load_dataset
+    from wfncodesign.train import load_checkpoint
+
     common = dict(train=ns.train, device=ns.device, seed=ns.seed, batch_size=ns.batch_size,
                   work_dir=Path(ns.work_dir) if ns.work_dir else Path(ns.out + ".work"))
     if ns.model or (ns.weights and ns.arch):
@@ -142,11 +149,15 @@ def _build_target(ns: argparse.Namespace, needs_data: bool) -> tuple[FixTarget, 
 
 def _scope(ns: argparse.Namespace) -> ParamScope:
     """The one scope rule of both routes, from --include-norm and the glob patterns."""
+    from compress.params import ParamScope
+
     return ParamScope(include_norm=ns.include_norm, include=tuple(ns.include), exclude=tuple(ns.exclude))
 
 
 def _merge_fixed(arrays: dict, flat: FlatParams) -> dict:
     """The input arrays with those in scope replaced by the fixed values, dtypes kept."""
+    import torch
+
     fixed = flat.to_tensors() if any(isinstance(v, torch.Tensor) for v in arrays.values()) else flat.to_arrays()
     return {k: fixed.get(k, v) for k, v in arrays.items()}
 
@@ -155,6 +166,8 @@ def _accuracy(target: FixTarget, model=None) -> float | None:
     model = model if model is not None else target.model
     if model is None or target.splits is None:
         return None
+    from compress.training.retrain import evaluate, select_device
+
     device = select_device(target.device)
     _, _, test_loader = target.splits.loaders(seed=target.seed)
     acc = evaluate(model.to(device), test_loader, device)
@@ -164,6 +177,8 @@ def _accuracy(target: FixTarget, model=None) -> float | None:
 
 def codebook_table(outcome: FixOutcome) -> pd.DataFrame:
     """One row per codebook value: index, value, count, share of weights."""
+    import pandas as pd
+
     cb = outcome.codebook
     if cb is None:
         return pd.DataFrame(columns=["index", "value", "count", "share"])
@@ -174,6 +189,9 @@ def codebook_table(outcome: FixOutcome) -> pd.DataFrame:
 
 def _write_outputs(ns, out: Path, model_name: str | None, method: str, settings, target: FixTarget, outcome: FixOutcome,
                    arrays: dict | None, fixed_acc: float | None) -> None:
+    from wfncodesign.arrays import write_arrays
+    from wfncodesign.train import save_checkpoint
+
     fix_meta = {"method": method, "settings": settings_to_dict(settings),
                 "codebook": None if outcome.codebook is None else outcome.codebook.values.tolist(),
                 "scope": target.flat.names}

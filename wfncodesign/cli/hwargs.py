@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from typing import TYPE_CHECKING
 
-from hwsim.energy.datapath import Datapath, parse_name
-from hwsim.energy.tables import TechTable, default_table, load_table
 from hwsim.errors import HwsimError
 from wfncodesign.errors import WfnError
+
+# hwsim's datapaths (numba) are imported when the options are read, not when they are added, so
+# that --help starts at once.
+if TYPE_CHECKING:
+    from hwsim.energy.datapath import Datapath
+    from hwsim.energy.tables import TechTable
 
 
 def datapath_name(text: str) -> str:
     """argparse type: ``text`` when it is a datapath name (else argparse's usage error)."""
+    from hwsim.energy.datapath import parse_name
+
     try:
         parse_name(text)
     except HwsimError as exc:
@@ -42,6 +49,8 @@ def add_datapath_args(p: argparse.ArgumentParser, default: str = "shift_add") ->
 
 def datapath_from_args(args: argparse.Namespace) -> Datapath:
     """The :class:`~hwsim.energy.datapath.Datapath` the options describe."""
+    from hwsim.energy.datapath import Datapath, parse_name
+
     named = parse_name(args.datapath)
     given = {"bits": args.bits, "number": args.number, "acc_bits": args.acc_bits}
     for key, value in given.items():
@@ -58,4 +67,6 @@ def datapath_from_args(args: argparse.Namespace) -> Datapath:
 
 def table_from_args(args: argparse.Namespace) -> TechTable:
     """The technology table named by --table, or the shipped default."""
+    from hwsim.energy.tables import default_table, load_table
+
     return default_table() if args.table is None else load_table(args.table)

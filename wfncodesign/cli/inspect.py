@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from compress.csd import csd_count, csd_string
-from compress.fileformat.wfnfile import FORMAT_VERSION, read_wfn
 from wfncodesign.cli.common import print_table, print_wfn_summary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def codebook_frame(values: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
     """One row per codebook value: index, value, count, share, signed-digit terms and form."""
+    import pandas as pd
+
     return pd.DataFrame({
         "index": np.arange(values.size), "value": values.astype(np.float64), "count": counts,
         "share": counts / max(int(counts.sum()), 1), "terms": csd_count(values),
@@ -34,6 +38,10 @@ def codebook_frame(values: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd  # pandas and torch: imported to run, not for --help
+
+    from compress.fileformat.wfnfile import FORMAT_VERSION, read_wfn
+
     wfn = read_wfn(args.wfn)
     h = wfn.header
     info = wfn.info()

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from compress.csd import csd_string
-from hwsim.energy.datapath import Datapath, price
-from hwsim.synth.cells import default_library
-from hwsim.synth.prices import FORMS, SynthConfig, synth_prices
-from hwsim.workload.kernels import signed_digit_count
+from hwsim.synth.adders import FORMS
 from wfncodesign.cli.common import print_table
 from wfncodesign.cli.hwargs import add_datapath_args, datapath_from_args, table_from_args
+from wfncodesign.costsource import SOURCES
 from wfncodesign.errors import WfnError
-from wfncodesign.synthcost import SOURCES
+
+# hwsim's pricing (numba) and pandas are imported by the functions that price, so that --help
+# starts at once.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hwsim.energy.datapath import Datapath
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +61,11 @@ def parse_values(text: str) -> np.ndarray:
 def price_table(values: np.ndarray, dp: Datapath, table, lut_reuse: float | None = None,
                 group_size: float | None = None) -> pd.DataFrame:
     """One row per value: signed-digit form and terms, pJ per multiply on ``dp`` and on a mac."""
+    import pandas as pd
+
+    from hwsim.energy.datapath import Datapath, price
+    from hwsim.workload.kernels import signed_digit_count
+
     p = price(values, dp, table=table, lut_reuse=lut_reuse, group_size=group_size)
     mac = Datapath("mac", dp.bits, dp.number, dp.acc_bits, dp.gate_zero_weights)
     p_mac = price(values, mac, table=table)
@@ -68,6 +77,11 @@ def price_table(values: np.ndarray, dp: Datapath, table, lut_reuse: float | None
 
 def synth_table(values: np.ndarray, dp: Datapath, table, form: str, activations: np.ndarray | None) -> pd.DataFrame:
     """One row per value: CSD, circuit size and switching energy from synthesis, the table price beside."""
+    import pandas as pd
+
+    from hwsim.energy.datapath import Datapath, price
+    from hwsim.synth.prices import SynthConfig, synth_prices
+
     if dp.kind != "shift_add" or dp.number != "int":
         raise WfnError(f"--cost-source synth prices the shift_add datapath, not {dp.label}; add --datapath shift_add")
     result = synth_prices(values, activations, SynthConfig(bits=dp.bits, acc_bits=dp.accumulator_bits, form=form,
@@ -95,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
     dp = datapath_from_args(args)
     table = table_from_args(args)
     if args.cost_source == "synth":
+        from hwsim.synth.cells import default_library
+
         df = synth_table(values, dp, table, args.form, _activations(args.activations))
         kinds = df.pop("cell_kinds")
         print_table(df, f"synthesised price of one multiply-accumulate on {dp.label} (acc {dp.accumulator_bits} bits), "

@@ -14,7 +14,6 @@ import argparse
 from pathlib import Path
 
 from compress.fileio import atomic_write_text
-from hwsim import read_scalesim_cfg, read_topology_csv, report_tables, report_text, simulate
 from wfncodesign.cli.common import print_table
 from wfncodesign.outpaths import check_output_dir
 
@@ -38,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # numba: imported to run, not for --help
+    from hwsim import read_scalesim_cfg, read_topology_csv, report_tables, report_text, simulate
+
     check_output_dir(args.out)
     config = read_scalesim_cfg(args.config, args.layout)
     if args.onnx:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import pandas as pd
-
 from wfncodesign.cli.common import print_table
 
 
@@ -44,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_cmd(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from wfncodesign.study.config import expand_trials, load_study
     from wfncodesign.study.report import summary_table, write_report
     from wfncodesign.study.runner import run_study

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 
+from wfncodesign.cli.archargs import add_model_args, model_from_args
+from wfncodesign.cli.energy import parse_shape
+
 
 def register(sub) -> None:
-    from wfncodesign.cli.archargs import add_model_args
-
     p = sub.add_parser("topology", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_args(p, weights_optional=True)
     p.add_argument("--input-shape", required=True, help="one input's shape without the batch, e.g. 3,224,224")
@@ -31,8 +32,6 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwsim.workload.capture import layers_from_torch
     from hwsim.workload.topology import topology_rows, write_topology_csv
-    from wfncodesign.cli.archargs import model_from_args
-    from wfncodesign.cli.energy import parse_shape
 
     model, meta = model_from_args(args, weights_optional=True)
     layers = layers_from_torch(model, parse_shape(args.input_shape), batch=args.batch,

@@ -6,12 +6,10 @@ import argparse
 from pathlib import Path
 
 from wfncodesign.cli.common import add_data_args, add_device_arg
-from wfncodesign.data import load_dataset
 from wfncodesign.errors import WfnError
-from wfncodesign.models import MODELS, Recipe
+from wfncodesign.modelspecs import MODELS, Recipe
 from wfncodesign.outpaths import check_output_file
 from wfncodesign.settings import add_settings_arguments, given_options
-from wfncodesign.train import TrainConfig, save_checkpoint, train_model
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wfncodesign.data import load_dataset  # torch: imported to run, not for --help
+    from wfncodesign.train import TrainConfig, save_checkpoint, train_model
+
     if Path(args.out).suffix != ".pt":
         raise WfnError(f"--out {args.out}: a checkpoint is a torch file, so its name must end in .pt")
     check_output_file(args.out)

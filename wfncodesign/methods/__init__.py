@@ -3,6 +3,11 @@
 Each module here wraps one method of :mod:`compress` in a :class:`~wfncodesign.methods.base.Method`
 (a settings dataclass and ``run(settings, target) -> FixOutcome``) and registers it with
 :func:`~wfncodesign.methods.base.register`.  Add a module to ``_MODULES`` to make it known.
+
+A method module imports at its top only what its settings need (the torch-free ``config`` modules
+of :mod:`compress`); what ``run`` needs (torch, pandas, numba) it imports in ``run``.  So the
+registry, every method's name, summary and options, loads without torch: ``wfncodesign fix
+--help`` lists them at once (tests/test_cli.py checks that no torch or numba comes in).
 """
 
 from __future__ import annotations

@@ -12,15 +12,19 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
-from torch import nn
-
-from compress.codebook import Codebook
-from compress.params import FlatParams
-from wfncodesign.data import DataSplits
 from wfncodesign.errors import WfnError
+
+# Annotations only: the registry (names, summaries, settings) must import without torch or pandas,
+# so that `wfncodesign fix --help` starts at once; each method imports what it runs on in run().
+if TYPE_CHECKING:
+    import pandas as pd
+    from torch import nn
+
+    from compress.codebook import Codebook
+    from compress.params import FlatParams
+    from wfncodesign.data import DataSplits
 
 
 @dataclass

@@ -20,22 +20,22 @@ Two compression ratios are reported and must not be confused:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import torch
 
-from compress.codebook import Codebook
-from compress.coding.huffman import huffman_ratio
-from compress.params import FlatParams
-from compress.sharing.centroid_tuning import CentroidTuner
-from compress.sharing.dc_storage import deep_compression_storage
-from compress.sharing.kmeans import KMeansConfig, layer_groups, share_kmeans
-from compress.training.pruning import PRUNE_SCOPES, PruneMask, magnitude_keep_mask
-from compress.training.retrain import evaluate, seed_everything, select_device, train_epoch
+from compress.sharing.config import KMeansConfig
+from compress.training.scopes import PRUNE_SCOPES
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 from wfncodesign.settings import project
+
+# Sharing, pruning and retraining (torch, pandas, numba) are imported by the functions that run
+# them, so that the settings import without them (`wfncodesign fix --method kmeans --help`).
+if TYPE_CHECKING:
+    import torch
+
+    from compress.params import FlatParams
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ class KMeansSettings(KMeansConfig):
 
     def keep_mask(self, flat: FlatParams, share: float = 1.0) -> np.ndarray:
         """Shape (N,) bool kept weights after pruning ``share`` of the configured fraction(s)."""
+        from compress.sharing.kmeans import layer_groups
+        from compress.training.pruning import magnitude_keep_mask
+
         if self.prune_layers:
             return magnitude_keep_mask(flat, [share * f for f in self.prune_layers], "layer", layer_groups(flat))
         return magnitude_keep_mask(flat, share * self.prune, self.prune_scope, layer_groups(flat))
@@ -104,10 +107,14 @@ class _Run:
         """Validation accuracy of the target's model, or None without data."""
         if self.loaders is None:
             return None
+        from compress.training.retrain import evaluate
+
         return evaluate(self.target.model.to(self.device), self.loaders[1], self.device)
 
     def train(self, phase: str, epochs: int, optimizer, after_backward, after_step) -> None:
         """``epochs`` epochs of :func:`train_epoch` with the hooks, one history row each."""
+        from compress.training.retrain import train_epoch
+
         for epoch in range(1, epochs + 1):
             st = train_epoch(self.target.model, self.loaders[0], optimizer, device=self.device,
                              after_backward=after_backward, after_step=after_step, desc=f"{phase} {epoch}")
@@ -117,6 +124,10 @@ class _Run:
 
 def _prune(settings: "KMeansSettings", run: _Run) -> tuple[FlatParams, np.ndarray | None]:
     """Prune (in ``prune_steps`` steps, each with ``prune_epochs`` of masked retraining); (flat, keep)."""
+    import torch
+
+    from compress.training.pruning import PruneMask
+
     flat, model = run.target.flat, run.target.model
     if not settings.prunes:
         return flat, None
@@ -139,6 +150,8 @@ def _finetune(settings: "KMeansSettings", run: _Run, flat: FlatParams, sharing) 
     """Fine-tune the shared values for ``finetune_epochs``; the final centroids (C,)."""
     if not settings.finetune_epochs:
         return sharing.centroids
+    from compress.sharing.centroid_tuning import CentroidTuner
+
     tuner = CentroidTuner(run.target.model, flat, sharing.centroid_index, sharing.centroids, settings.lr,
                           settings.momentum, run.device)
     run.train("finetune", settings.finetune_epochs, tuner.optimizer, tuner.after_backward, tuner.after_step)
@@ -152,6 +165,14 @@ class KMeansMethod(Method):
     Settings = KMeansSettings
 
     def run(self, settings: KMeansSettings, target: FixTarget) -> FixOutcome:
+        import pandas as pd
+
+        from compress.codebook import Codebook
+        from compress.coding.huffman import huffman_ratio
+        from compress.sharing.dc_storage import deep_compression_storage
+        from compress.sharing.kmeans import share_kmeans
+        from compress.training.retrain import seed_everything, select_device
+
         has_data = target.model is not None and target.splits is not None
         if settings.trains and not (target.train and has_data):
             raise WfnError(

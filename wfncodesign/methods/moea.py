@@ -14,16 +14,17 @@ point is within tolerance).  Tables: ``front`` (the Pareto front, with each merg
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from compress.sharing.moea import NsgaConfig, describe, search_bins
-from compress.sharing.scoring import ValidationScorer, materialise
-from compress.sharing.uniform_bins import merge_neighbours, uniform_bins
-from compress.training.retrain import select_device
+from compress.sharing.config import NsgaConfig
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 from wfncodesign.settings import project
+
+# The search (pandas, torch) is imported by the functions that run it, so that the settings import
+# without them (`wfncodesign fix --method moea --help`).
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class MoeaSettings(NsgaConfig):
 
 def _merge_front(values, front: pd.DataFrame, scorer, tester, settings: MoeaSettings, floor: float):
     """Merge the most compact front points at or above ``floor``; return (rows, steps, codebooks)."""
+    import pandas as pd
+
+    from compress.sharing.moea import describe
+    from compress.sharing.uniform_bins import merge_neighbours, uniform_bins
+
     candidates = front[front["accuracy"] >= floor].nsmallest(settings.max_merge, "shared_values")
     rows, steps, books = [], [], {}
     for k in (int(k) for k in candidates["k"]):
@@ -86,6 +92,11 @@ class MoeaMethod(Method):
     needs_data = True
 
     def run(self, settings: MoeaSettings, target: FixTarget) -> FixOutcome:
+        from compress.sharing.moea import describe, search_bins
+        from compress.sharing.scoring import ValidationScorer, materialise
+        from compress.sharing.uniform_bins import uniform_bins
+        from compress.training.retrain import select_device
+
         model, splits = target.require_data(self.name)
         config = settings.nsga(target.seed)
         device = select_device(target.device)

@@ -14,12 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from compress import metrics
-from compress.pow2.inq import IncrementalQuantizer, InqConfig
-from compress.pow2.levels import SHARES, LevelConfig, fix_one_shot
-from compress.training.retrain import evaluate, select_device
+from compress.pow2.config import SHARES, InqConfig, LevelConfig
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 from wfncodesign.settings import borrow, project
 
@@ -84,6 +81,13 @@ class _LevelMethod(Method):
     """Shared run: INQ with retraining when a model and data are given, else one-shot."""
 
     def run(self, settings: RetrainSettings, target: FixTarget) -> FixOutcome:
+        # Imported to run, not to list the options (`wfncodesign fix --method pow2 --help`): torch, pandas.
+        import pandas as pd
+
+        from compress.pow2.inq import IncrementalQuantizer
+        from compress.pow2.levels import fix_one_shot
+        from compress.training.retrain import evaluate, select_device
+
         if target.train and target.model is not None:
             model, splits = target.require_data(self.name)
             train_loader, val_loader, _ = splits.loaders(target.batch_size, seed=target.seed)

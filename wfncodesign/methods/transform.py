@@ -11,13 +11,18 @@ Each method's settings are its codec's configuration (:class:`~compress.transfor
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from compress.params import FlatParams
-from compress.transform import dct, jpeg
+import numpy as np
+
+from compress.transform.config import DctConfig, JpegConfig
 from compress.transform.filters import filter_images
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
+
+# The codecs (Pillow, scipy, numba) and pandas are imported to run, so that the settings import
+# without them (`wfncodesign fix --method jpeg --help`).
+if TYPE_CHECKING:
+    from compress.params import FlatParams
 
 
 def tensors(flat: FlatParams) -> list[np.ndarray]:
@@ -32,6 +37,8 @@ def check_tileable(flat: FlatParams, image_shape: tuple[int, ...]) -> None:
 
 
 def _outcome(target: FixTarget, decoded: list[np.ndarray], total_bytes: int, rows: list[dict]) -> FixOutcome:
+    import pandas as pd
+
     values = np.concatenate([d.reshape(-1) for d in decoded]) if decoded else np.zeros(0)
     flat = target.flat.with_values(values)
     if target.model is not None:
@@ -53,9 +60,11 @@ class JpegMethod(Method):
 
     name = "jpeg"
     summary = "JPEG of each 28x28 filter image (the published experiment) or one tiled JPEG per tensor"
-    Settings = jpeg.JpegConfig
+    Settings = JpegConfig
 
-    def run(self, config: jpeg.JpegConfig, target: FixTarget) -> FixOutcome:
+    def run(self, config: JpegConfig, target: FixTarget) -> FixOutcome:
+        from compress.transform import jpeg
+
         names = target.flat.names
         check_tileable(target.flat, config.image_shape)
         encoded = [jpeg.encode_tensor(t, config, name) for name, t in zip(names, tensors(target.flat))]
@@ -72,9 +81,11 @@ class DctMethod(Method):
 
     name = "dct"
     summary = "block DCT with one quantisation table and ANS entropy coding (any tensor shape)"
-    Settings = dct.DctConfig
+    Settings = DctConfig
 
-    def run(self, config: dct.DctConfig, target: FixTarget) -> FixOutcome:
+    def run(self, config: DctConfig, target: FixTarget) -> FixOutcome:
+        from compress.transform import dct
+
         names, arrays = target.flat.names, tensors(target.flat)
         if config.image_shape:
             check_tileable(target.flat, config.image_shape)

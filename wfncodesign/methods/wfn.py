@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compress.wfn.fixer import WeightFixer, WFNConfig
+from compress.wfn.config import WFNConfig
+from wfncodesign.costsource import SOURCES
 from wfncodesign.errors import WfnError
 from wfncodesign.methods.base import FixOutcome, FixTarget, Method, register
 from wfncodesign.settings import project
@@ -60,8 +61,6 @@ class WfnSettings(WFNConfig):
             from wfncodesign.hardware import parse_datapath
 
             parse_datapath(self.cost_datapath, self.cost_bits)
-        from wfncodesign.synthcost import SOURCES
-
         if self.cost_source not in SOURCES:
             raise WfnError(f"cost_source {self.cost_source!r} is unknown; use one of {list(SOURCES)}")
         if self.cost_source == "synth" and (self.cost_datapath or "").split("+")[0] != "shift_add":
@@ -94,6 +93,8 @@ class WfnMethod(Method):
 
     def run(self, settings: WfnSettings, target: FixTarget) -> FixOutcome:
         """Fix the target (retraining between steps when it has a model, data and train=True)."""
+        from compress.wfn.fixer import WeightFixer  # torch: imported to run, not to list the options
+
         fixer = WeightFixer(settings.config(target.seed, target.flat.values), work_dir=target.work_dir, device=target.device,
                             **_hardware_hook(settings, target))
         if target.train and target.model is not None and target.splits is not None:

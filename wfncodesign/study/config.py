@@ -47,11 +47,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from compress.fileio import existing_file
-from wfncodesign.data import DATASETS
+from wfncodesign.datasets import DATASETS
 from wfncodesign.errors import WfnError
 from wfncodesign.explore import check_sweep
 from wfncodesign.methods import METHODS, get_method
-from wfncodesign.models import MODELS, Recipe, get_spec
+from wfncodesign.modelspecs import MODELS, Recipe, get_spec
 from wfncodesign.settings import settings_from_mapping, settings_to_dict, settings_values
 
 TOP_KEYS = {"name", "description", "dataset", "data_dir", "seeds", "device", "models", "methods", "hardware"}
