@@ -21,8 +21,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from hwsim.array.simulate import simulate
 from hwsim.array.config import ArrayConfig
+from hwsim.array.simulate import simulate
 from hwsim.energy.datapath import KINDS, Datapath, price
 from hwsim.energy.report import energy_report, memory_sizes
 from hwsim.workload.layers import Layer

@@ -13,8 +13,8 @@ import time
 
 import torch
 
-from compress.sharing.kmeans import kmeans_1d
 from compress.params import FlatParams
+from compress.sharing.kmeans import kmeans_1d
 from compress.sharing.scoring import ValidationScorer
 from compress.sharing.uniform_bins import uniform_bins
 from wfncodesign.models import build_model

@@ -24,9 +24,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "validation"))
 
+from validate_scalesim import RUNNER, ensure_venv  # noqa: E402
+
 from hwsim import read_report, read_scalesim_cfg, read_topology_csv, report_tables, simulate  # noqa: E402
 from hwsim.scalesim.reports import REPORT_FILES  # noqa: E402
-from validate_scalesim import RUNNER, ensure_venv  # noqa: E402
 
 STUDY = REPO / "studies" / "scalesim"
 

@@ -25,8 +25,8 @@ import time
 import numpy as np
 import torch
 
-from compress.wfn.fixing import StepRule, fix_to_target
 from compress.wfn.candidates import geometric_grid
+from compress.wfn.fixing import StepRule, fix_to_target
 
 
 # --- the authors' algorithm, ported (torch, CPU) ----------------------------------------------
