@@ -51,7 +51,7 @@ def _short(v) -> str:
 
 
 def summary_table(df: pd.DataFrame, brief: pd.Series | None = None) -> pd.DataFrame:
-    """One row per completed trial: what it is, accuracy, size and energy per inference (nJ).
+    """One row per completed trial: what it is, accuracy, size, energy per inference (nJ) and wall time.
 
     ``brief``: settings text per row (default :func:`settings_brief` of ``df`` itself; pass the
     brief of the whole study when ``df`` is a subset, so that the same settings are named).
@@ -67,6 +67,8 @@ def summary_table(df: pd.DataFrame, brief: pd.Series | None = None) -> pd.DataFr
     })
     for name, col in energy_columns(ok).items():
         table[f"{name} nJ"] = ok[col] / 1e3
+    if "wall_seconds" in ok:  # the trial's own time: the method and every measurement of it
+        table["wall min"] = ok["wall_seconds"] / 60
     return table.sort_values(["model", "method", "accuracy %"], ascending=[True, True, False])
 
 
