@@ -10,9 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from compress.coding.huffman import huffman_ratio
 from wfncodesign.errors import WfnError
 from wfncodesign.study.config import expand_trials, load_study, parse_study
 from wfncodesign.study.report import write_report
@@ -136,6 +138,9 @@ def test_failed_trial_is_recorded_and_others_complete_then_report(tmp_path):
     parts = sum(fixed[f"energy_pj.default.shift_add.{c}"] for c in
                 ("dram", "sram_ifmap", "sram_filter", "sram_ofmap", "registers", "arithmetic"))
     assert parts == pytest.approx(fixed["energy_pj.default.shift_add"])
+    counts = pd.read_csv(tmp_path / "out" / "trials" / fixed["trial_id"] / "codebook.csv")["count"].to_numpy()
+    assert fixed["huffman_ratio"] == pytest.approx(huffman_ratio(counts))
+    assert fixed["huffman_ratio"] >= 32 / (np.log2(len(counts)) + 1)  # Huffman: within a bit of the entropy
     report = write_report(tmp_path / "out")
     text = report.read_text()
     assert "Failed trials" in text and "Pareto front on default/shift_add" in text

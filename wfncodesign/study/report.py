@@ -65,6 +65,8 @@ def summary_table(df: pd.DataFrame, brief: pd.Series | None = None) -> pd.DataFr
         "unique (non-zero)": ok["unique_nonzero"], "entropy (bits, non-zero)": ok["entropy_bits_nonzero"],
         "zeros %": 100 * ok["zero_fraction"], "encoded KiB": ok["encoded_bytes"] / 1024, "ratio": ok["ratio"],
     })
+    if "huffman_ratio" in ok:
+        table["Huffman ratio"] = ok["huffman_ratio"]
     for name, col in energy_columns(ok).items():
         table[f"{name} nJ"] = ok[col] / 1e3
     if "wall_seconds" in ok:  # the trial's own time: the method and every measurement of it

@@ -26,6 +26,7 @@ import torch
 
 from compress import metrics
 from compress.codebook import Codebook
+from compress.coding.huffman import huffman_ratio
 from compress.fileformat.wfnfile import save_compressed
 from compress.fileio import atomic_write_text
 from compress.params import FlatParams, ParamScope
@@ -180,5 +181,7 @@ def _size_columns(flat: FlatParams, codebook: Codebook | None, encoded_bytes: in
         # The file's own coding (auto: the smallest) gives the indices' size: no second encoding.
         info = save_compressed(model, flat, codebook, trial_dir / "model.wfn")
         cols.update(encoded_bytes=info.index_bytes + 4 * codebook.k, coding=info.coding, file_bytes=info.file_bytes)
+        # The uniform-bin paper's convention (arXiv:2501.03095): 32 / Huffman bits per index, no codebook.
+        cols["huffman_ratio"] = huffman_ratio(codebook.counts())
     cols["ratio"] = float_bytes / cols["encoded_bytes"] if cols["encoded_bytes"] else math.inf
     return cols
