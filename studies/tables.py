@@ -72,8 +72,10 @@ def cifar_table(df: pd.DataFrame, folder: Path, accelerator: str = "default") ->
     """One row per completed trial: accuracy and drop, size, each value's terms, energy per datapath (uJ)."""
     ok = df[df["status"] == "ok"]
     stats = [_codebook_stats(folder, t) for t in ok["trial_id"]]
+    # The settings that vary within a method, whatever the entry's label; unset ones left out.
+    brief = settings_brief(ok.assign(label=ok["method"])).str.replace(r"(, )?\w+=None", "", regex=True).str.strip(", ")
     table = pd.DataFrame({
-        "model": ok["model"], "method": ok["label"], "setting": settings_brief(ok),
+        "model": ok["model"], "method": ok["label"], "setting": brief,
         "test accuracy %": 100 * ok["accuracy"], "vs baseline (pts)": -100 * ok["accuracy_drop"],
         "unique non-zero": ok["unique_nonzero"].astype(int), "max terms": [s[0] for s in stats],
         "entropy non-zero": ok["entropy_bits_nonzero"], "encoded bytes": ok["encoded_bytes"].astype(int),
@@ -83,7 +85,9 @@ def cifar_table(df: pd.DataFrame, folder: Path, accelerator: str = "default") ->
         if pair.startswith(f"{accelerator}/"):
             table[f"{pair.split('/', 1)[1]} uJ"] = ok[col] / 1e6
     table["wall min"] = ok["wall_seconds"] / 60
-    return table.sort_values(["model", "method", "test accuracy %"], ascending=[True, True, False])
+    first = (ok["method"] != "baseline").rename("fixed")  # each model's baseline row first
+    return table.assign(fixed=first).sort_values(["model", "fixed", "method", "test accuracy %"],
+                                                 ascending=[True, True, True, False]).drop(columns="fixed")
 
 
 def cifar_targets(table: pd.DataFrame, df: pd.DataFrame, accelerator: str = "default") -> list[str]:
