@@ -13,34 +13,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
-import time
 
 from wfncodesign.cli import COMMANDS
-
-HEAVY = ("torch", "numba", "pandas", "scipy", "matplotlib")
-# Runs the command line like `python -m wfncodesign`, then names the heavy modules it imported.
-PROBE = f"""
-import sys
-from wfncodesign.cli import main
-try:
-    main(sys.argv[1:])
-except SystemExit:
-    pass
-print(" ".join(m for m in {HEAVY!r} if m in sys.modules) or "-", file=sys.stderr)
-"""
+from wfncodesign.cli.startup import probe
 
 
 def time_help(argv: list[str], repeat: int) -> tuple[list[float], str]:
     """Wall seconds of each of ``repeat`` fresh runs of ``wfncodesign ARGV``, and the heavy modules imported."""
-    seconds, loaded = [], ""
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True)
-        seconds.append(time.perf_counter() - start)
-        loaded = out.stderr.strip().splitlines()[-1]
-    return seconds, loaded
+    runs = [probe(argv) for _ in range(repeat)]
+    if any(r.returncode != 0 for r in runs):
+        raise SystemExit(f"wfncodesign {' '.join(argv)} failed: {runs[-1].stderr.strip()}")
+    return [r.seconds for r in runs], " ".join(runs[-1].loaded) or "-"
 
 
 def main() -> None:
