@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from compress.coding.huffman import huffman_ratio
 from compress.csd import csd_count
 from wfncodesign.study import columns as C
 from wfncodesign.study.report import settings_brief
@@ -57,29 +56,27 @@ def methods_table(df: pd.DataFrame) -> pd.DataFrame:
     }).sort_values(["model", "method", "test accuracy %"], ascending=[True, True, False])
 
 
-def _codebook_stats(folder: Path, trial_id: str) -> tuple[float, float]:
-    """(most signed powers of two of a non-zero value, 32 / Huffman bits per index) from a trial's
-    codebook.csv (NaN, NaN for a trial without one)."""
+def _max_terms(folder: Path, trial_id: str) -> float:
+    """The most signed powers of two of a non-zero value in a trial's codebook.csv (NaN without one)."""
     path = folder / "trials" / trial_id / "codebook.csv"
     if not path.is_file():
-        return np.nan, np.nan
-    book = pd.read_csv(path)
-    nonzero = book["value"].to_numpy()[book["value"].to_numpy() != 0]
-    return float(csd_count(nonzero).max()) if nonzero.size else 0.0, huffman_ratio(book["count"].to_numpy())
+        return np.nan
+    values = pd.read_csv(path)["value"].to_numpy()
+    nonzero = values[values != 0]
+    return float(csd_count(nonzero).max()) if nonzero.size else 0.0
 
 
 def cifar_table(df: pd.DataFrame, folder: Path, accelerator: str = "default") -> pd.DataFrame:
     """One row per completed trial: accuracy and drop, size, each value's terms, energy per datapath (uJ)."""
     ok = df[df["status"] == "ok"]
-    stats = [_codebook_stats(folder, t) for t in ok["trial_id"]]
     # The settings that vary within a method, whatever the entry's label; unset ones left out.
     brief = settings_brief(ok.assign(label=ok["method"])).str.replace(r"(, )?\w+=None", "", regex=True).str.strip(", ")
     table = pd.DataFrame({
         "model": ok["model"], "method": ok["label"], "setting": brief,
         "test accuracy %": 100 * ok["accuracy"], "vs baseline (pts)": -100 * ok["accuracy_drop"],
-        "unique non-zero": ok["unique_nonzero"].astype(int), "max terms": [s[0] for s in stats],
+        "unique non-zero": ok["unique_nonzero"].astype(int), "max terms": [_max_terms(folder, t) for t in ok["trial_id"]],
         "entropy non-zero": ok["entropy_bits_nonzero"], "encoded bytes": ok["encoded_bytes"].astype(int),
-        "ratio": ok["ratio"], "Huffman ratio": [s[1] for s in stats],
+        "ratio": ok["ratio"], "Huffman ratio": ok["huffman_ratio"],
     })
     for pair, col in C.energy_columns(ok).items():
         if pair.startswith(f"{accelerator}/"):
